@@ -1,0 +1,23 @@
+// Unit tests (*.spec.ts) run in parallel; integration tests (test/*.int-spec.ts) share one
+// provisioned Kafka broker and PostgreSQL server and run in band.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const { exclude, ...swcOptions } = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+const transform = { '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }] };
+const moduleNameMapper = { '^@leads/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' };
+const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node' };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{libs,services}/**/test/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+      testTimeout: 180_000,
+    },
+  ],
+};
