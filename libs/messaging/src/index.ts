@@ -1,0 +1,10 @@
+export { OnEvent } from './consumer/on-event.decorator';
+export { EventContext, NonRetryableEventError, type Delivery } from './consumer/event-context';
+export { KafkaTransport, type EventPatternExtras, type KafkaTransportSettings, type RetrySettings } from './consumer/kafka-transport.strategy';
+export { createKafka } from './kafka-client.factory';
+export { Messaging, type MessagingSettings } from './messaging';
+export { MessagingModule } from './messaging.module';
+export { Outbox, type OutgoingEvent } from './outbox/outbox';
+export { OutboxRelay } from './outbox/outbox-relay';
+export { deadLetterTopic, ensureTopics } from './topology';
+export { contextFromTraceHeaders, currentTraceHeaders } from './trace-context';
