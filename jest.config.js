@@ -3,7 +3,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { exclude, ...swcOptions } = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+// .swcrc leaves specs out of the build; Jest compiles them with the same options.
+const { exclude: _buildOnly, ...swcOptions } = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 const transform = { '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }] };
 const moduleNameMapper = { '^@leads/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' };
 const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node' };

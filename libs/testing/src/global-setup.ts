@@ -1,7 +1,6 @@
 import { provisionInfrastructure, type Infrastructure } from './infrastructure';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __leadsInfrastructure: Infrastructure | undefined;
 }
 

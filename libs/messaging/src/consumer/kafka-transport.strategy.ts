@@ -189,7 +189,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         const delayMs = backoff(attempt, this.retry);
         this.log.warn({ err: error, ...delivery, attempt, retryInMs: delayMs }, 'event handler failed; retrying');
         await this.pause(delayMs);
-        if (this.shutdown.signal.aborted) throw new Error('shutting down: the event will be redelivered');
+        if (this.shutdown.signal.aborted) throw new Error('shutting down: the event will be redelivered', { cause: error });
         await heartbeat();
       }
     }

@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Topics, type LeadCreated } from '@leads/contracts';
-import { EventContext, OnEvent } from '@leads/messaging';
+import { EventContext } from '../../src/consumer/event-context';
+import { OnEvent } from '../../src/consumer/on-event.decorator';
 
 /** Stands in for a consuming service: one effect row per handled lead.created. */
 @Controller()

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { LeadChannel, Topics } from '@leads/contracts';
-import { Outbox } from '@leads/messaging';
+import { Outbox } from '../../src/outbox/outbox';
 import { DataSource } from 'typeorm';
 
 interface SubmitLeads {

@@ -1,6 +1,7 @@
 import { telemetry } from './telemetry';
 import { loadConfigOrExit, databaseEnv, httpEnv, kafkaEnv, serviceEnv } from '@leads/config';
-import { MessagingModule, Messaging } from '@leads/messaging';
+import { MessagingModule } from '../../src/messaging.module';
+import { Messaging } from '../../src/messaging';
 import { ObservabilityModule, PinoNestLogger, createLogger } from '@leads/observability';
 import { PersistenceModule, createDataSource, runMigrations } from '@leads/persistence';
 import { Module } from '@nestjs/common';

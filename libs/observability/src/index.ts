@@ -1,0 +1,11 @@
+export { isUntracedIncomingRequest, startTelemetry } from './telemetry';
+export type { Telemetry, TelemetryOptions } from './telemetry';
+export { PinoNestLogger, createLogger } from './logger';
+export type { CreateLoggerOptions } from './logger';
+export { defineCounter, defineGauge, defineHistogram, metricsRegistry } from './metrics';
+export { DEFAULT_CHECK_TIMEOUT_MS, HealthChecks } from './health-checks';
+export type { HealthCheck, ReadinessReport } from './health-checks';
+export { HealthController } from './health.controller';
+export { MetricsController } from './metrics.controller';
+export { LOGGER, ObservabilityModule } from './observability.module';
+export type { ObservabilityModuleOptions } from './observability.module';
