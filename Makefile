@@ -1,0 +1,58 @@
+# 500 Leads — the two commands: `make up` starts the whole system, `make test` runs every test.
+# Both install what is missing first (Node 24 and the npm packages, Kafka's jars, kcat for tests).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# npm scripts and every command below run on the Node 24 pinned in devDependencies.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# NestJS 12 and uuid are ESM-only; Jest loads them from our CommonJS tests through vm modules.
+JEST := NODE_OPTIONS=--experimental-vm-modules jest
+
+.PHONY: up down status test test-unit test-int check bench build install tools clean
+
+up: build
+	node deploy/local/stack.mjs up
+
+down:
+	@if [ -x node_modules/.bin/node ]; then node deploy/local/stack.mjs down; fi
+
+status:
+	node deploy/local/stack.mjs status
+
+test: install tools
+	@started=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory check test-unit build test-int || status=$$?; \
+	echo "make test: $$([ $$status = 0 ] && echo passed || echo FAILED) in $$(( $$(date +%s) - started ))s wall time"; \
+	exit $$status
+
+check: install
+	bash scripts/proto-check.sh
+	tsc -p tsconfig.base.json --noEmit
+	nx show projects >/dev/null   # computes the project graph the module-boundary lint rule reads
+	eslint .
+
+test-unit: install
+	$(JEST) --selectProjects unit
+
+test-int: install tools build
+	$(JEST) --selectProjects integration --runInBand
+
+bench: install build
+	node --enable-source-maps dist/bench/messaging.bench.js
+
+build: install
+	rm -rf dist
+	npm run build --silent
+
+install: node_modules/.install-stamp
+
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# kcat is the external Kafka client the tests read topics with.
+tools:
+	@command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kcat; }
+
+clean: down
+	rm -rf dist .data .nx

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// The local stack behind `make up` / `make down` / `make status`:
+//
+//   node deploy/local/stack.mjs up       Kafka (unless KAFKA_BROKERS is given), one database per
+//                                        service, migrations, every service that exists; prints URLs
+//   node deploy/local/stack.mjs down     stops what `up` started
+//   node deploy/local/stack.mjs status
+//
+// Settings come from the environment, with the project's names: KAFKA_BROKERS,
+// <SERVICE>_DATABASE_URL (e.g. INGEST_DATABASE_URL; default
+// postgres://postgres@127.0.0.1:5432/leads_<service>), OPENAI_API_KEY, OPENAI_BASE_URL,
+// SCORING_MODEL, SMTP_URL, DNS_SERVERS and the standard OTEL_* variables. Each service process
+// gets its own DATABASE_URL, PORT and OTEL_SERVICE_NAME. Run it with the project's Node 24.
+// Services must be built first (`npm run build`, done by `make up`).
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RUN_DIR = path.join(REPO, '.data', 'run');
+const DEV_BROKER = { name: 'dev', port: 9092, controllerPort: 9093 };
+const READY_DEADLINE_MS = 90_000;
+const PASSED_THROUGH = /^(OPENAI_API_KEY|OPENAI_BASE_URL|SCORING_MODEL|SMTP_URL|DNS_SERVERS|LOG_LEVEL|OTEL_.*)$/;
+
+const log = (message) => process.stderr.write(`[stack] ${message}\n`);
+
+function services() {
+  const { services: all } = JSON.parse(fs.readFileSync(path.join(REPO, 'deploy/local/services.json'), 'utf8'));
+  return all.filter(({ name }) => fs.existsSync(path.join(REPO, 'services', name, 'src', 'main.ts')));
+}
+
+function databaseUrl(name) {
+  return process.env[`${name.toUpperCase()}_DATABASE_URL`] || `postgres://postgres@127.0.0.1:5432/leads_${name}`;
+}
+
+function runLauncher(script, args) {
+  const result = spawnSync(process.execPath, [path.join(REPO, 'deploy/local', script), ...args], { cwd: REPO, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${script} ${args.join(' ')} failed`);
+}
+
+const pidFile = (name) => path.join(RUN_DIR, `${name}.pid`);
+
+function runningPid(name) {
+  try {
+    const pid = Number(fs.readFileSync(pidFile(name), 'utf8'));
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+function serviceEnv(service, brokers) {
+  const passed = Object.fromEntries(Object.entries(process.env).filter(([key]) => PASSED_THROUGH.test(key)));
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: process.env.NODE_ENV || 'development',
+    ...passed,
+    KAFKA_BROKERS: brokers,
+    DATABASE_URL: databaseUrl(service.name),
+    PORT: String(service.port),
+    OTEL_SERVICE_NAME: service.name,
+  };
+}
+
+function entry(service) {
+  const file = path.join(REPO, 'dist/services', service.name, 'src/main.js');
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run build`);
+  return file;
+}
+
+async function waitReady(service, pid) {
+  const deadline = Date.now() + READY_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      throw new Error(`${service.name} exited during start; see .data/run/${service.name}.log`);
+    }
+    try {
+      if ((await fetch(`http://127.0.0.1:${service.port}/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await delay(250);
+  }
+  throw new Error(`${service.name} not ready after ${READY_DEADLINE_MS / 1000}s; see .data/run/${service.name}.log`);
+}
+
+async function up() {
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+  let brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    runLauncher('kafka.mjs', ['start', '--name', DEV_BROKER.name, '--port', String(DEV_BROKER.port), '--controller-port', String(DEV_BROKER.controllerPort)]);
+    brokers = `127.0.0.1:${DEV_BROKER.port}`;
+  }
+  const list = services();
+  const localDatabases = list
+    .filter(({ name }) => !process.env[`${name.toUpperCase()}_DATABASE_URL`])
+    .map(({ name }) => `leads_${name}`);
+  runLauncher('postgres.mjs', ['ensure', ...localDatabases]);
+  for (const service of list) {
+    const migrate = spawnSync(process.execPath, [entry(service), 'migrate'], { cwd: REPO, env: serviceEnv(service, brokers), stdio: 'inherit' });
+    if (migrate.status !== 0) throw new Error(`migrations of ${service.name} failed`);
+  }
+  for (const service of list) {
+    if (runningPid(service.name)) {
+      log(`${service.name} already running`);
+      continue;
+    }
+    const out = fs.openSync(path.join(RUN_DIR, `${service.name}.log`), 'a');
+    const child = spawn(process.execPath, ['--enable-source-maps', entry(service)], {
+      cwd: REPO,
+      env: serviceEnv(service, brokers),
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
+    fs.writeFileSync(pidFile(service.name), String(child.pid));
+    child.unref();
+    await waitReady(service, child.pid);
+    log(`${service.name} ready on :${service.port}`);
+  }
+  const lines = [`Kafka        ${brokers}`];
+  for (const service of list) lines.push(`${service.name.padEnd(12)} http://localhost:${service.port}${service.public ? '  (public gateway: API, /docs, console)' : ''}`);
+  if (list.length === 0) lines.push('(no services yet: services/<name>/src/main.ts appear as their issues land)');
+  lines.push('logs: .data/run/<service>.log   stop: make down');
+  process.stdout.write(`\n500 Leads is up\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
+}
+
+async function stopProcess(name) {
+  const pid = runningPid(name);
+  if (pid) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (runningPid(name) && Date.now() < deadline) await delay(100);
+    if (runningPid(name)) process.kill(pid, 'SIGKILL');
+    log(`${name} stopped`);
+  }
+  fs.rmSync(pidFile(name), { force: true });
+}
+
+async function down() {
+  const { services: all } = JSON.parse(fs.readFileSync(path.join(REPO, 'deploy/local/services.json'), 'utf8'));
+  for (const { name } of [...all].reverse()) await stopProcess(name);
+  runLauncher('kafka.mjs', ['stop', '--name', DEV_BROKER.name]);
+}
+
+function status() {
+  for (const { name, port } of services()) log(`${name.padEnd(12)} ${runningPid(name) ? `running on :${port}` : 'stopped'}`);
+  spawnSync(process.execPath, [path.join(REPO, 'deploy/local/kafka.mjs'), 'status', '--name', DEV_BROKER.name], { stdio: 'inherit' });
+}
+
+const commands = { up, down, status };
+const command = commands[process.argv[2]];
+if (!command) {
+  process.stderr.write('usage: node deploy/local/stack.mjs up|down|status\n');
+  process.exit(2);
+}
+try {
+  await command();
+} catch (error) {
+  log(error.message);
+  process.exit(1);
+}
