@@ -13,6 +13,11 @@ const pinoLevel: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+// Producer retries are bounded on purpose, so an outage fails the relay's batch (rolled back,
+// retried later) instead of holding its transaction open; exactly-once effects come from the
+// outbox + inbox, not from Kafka's idempotence, so kafkajs's warning about it does not apply.
+const BOUNDED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 /** A kafkajs client whose own logs go through the service's pino logger (warnings and up). */
 export function createKafka(settings: KafkaConnectionSettings, logger: Logger): Kafka {
   return new Kafka({
@@ -24,6 +29,7 @@ export function createKafka(settings: KafkaConnectionSettings, logger: Logger): 
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...extra } = log;
+        if (message === BOUNDED_RETRIES_WARNING) return;
         logger[pinoLevel[level] ?? 'info']({ kafka: extra }, message);
       },
   });

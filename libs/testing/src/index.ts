@@ -4,4 +4,4 @@ export { TEST_BROKER, launch, provisionInfrastructure, type Infrastructure } fro
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export { freePort, readMetric } from './network';
 export { dataDir, repoRoot } from './repo-paths';
-export { runToCompletion, startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process';
+export { runToCompletion, startServiceProcess, waitUntilReady, type ServiceProcess, type ServiceProcessOptions } from './service-process';

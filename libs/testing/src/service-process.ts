@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { expectEventually } from './expect-eventually';
 import { dataDir, repoRoot } from './repo-paths';
 
 export interface ServiceProcessOptions {
@@ -64,3 +65,24 @@ export async function runToCompletion(options: ServiceProcessOptions): Promise<v
   const result = await process.exited;
   if (result !== 0) throw new Error(`${options.name} exited with ${result}; see ${process.logFile}`);
 }
+
+/**
+ * Waits until `GET <baseUrl>/health/ready` answers 200; fails at once, pointing at the log, if
+ * the process exits first.
+ */
+export async function waitUntilReady(service: ServiceProcess, baseUrl: string, timeoutMs = 60_000): Promise<void> {
+  const ready = expectEventually(
+    async () => {
+      const response = await fetch(`${baseUrl}/health/ready`);
+      if (response.status !== 200) throw new Error(`${service.name} not ready: ${response.status} ${await response.text()}`);
+    },
+    { timeoutMs, description: `${service.name} ready` },
+  );
+  ready.catch(() => undefined);
+  const exited = service.exited.then((code) => {
+    throw new Error(`${service.name} exited (${code}) during start; see ${service.logFile}`);
+  });
+  exited.catch(() => undefined);
+  await Promise.race([ready, exited]);
+}
+

@@ -1,4 +1,4 @@
-import { expectEventually, freePort, startServiceProcess, runToCompletion, type ServiceProcess } from '@leads/testing';
+import { freePort, runToCompletion, startServiceProcess, waitUntilReady, type ServiceProcess } from '@leads/testing';
 
 const PROBE_ENTRY = 'dist/libs/messaging/test/probe/probe.main.js';
 
@@ -40,16 +40,7 @@ export async function startProbe(settings: ProbeSettings): Promise<RunningProbe>
     },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  let exited = false;
-  void process.exited.then(() => (exited = true));
-  await expectEventually(
-    async () => {
-      if (exited) throw new Error(`probe-${settings.role} exited during start; see ${process.logFile}`);
-      const response = await fetch(`${baseUrl}/health/ready`);
-      expect(response.status).toBe(200);
-    },
-    { timeoutMs: 60_000, description: `probe-${settings.role} ready` },
-  );
+  await waitUntilReady(process, baseUrl);
   return { process, baseUrl };
 }
 

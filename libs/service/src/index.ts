@@ -1,0 +1,15 @@
+export { INTERNAL_TOKEN, InternalAuthGuard, InternalHeaders, Scope, type Actor, type RequestScope } from './internal-auth.guard';
+export {
+  PROBLEM_CONTENT_TYPE,
+  ProblemException,
+  conflict,
+  invalidRequest,
+  notFound,
+  unauthorized,
+  type FieldError,
+  type ProblemDetails,
+} from './problem-details';
+export { ProblemDetailsFilter } from './problem-details.filter';
+export { runService, start, type ServiceDefinition } from './run-service';
+export { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig } from './service.config';
+export { ZodValidationPipe, zodFieldErrors } from './zod-validation.pipe';
