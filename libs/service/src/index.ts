@@ -9,6 +9,7 @@ export {
   type FieldError,
   type ProblemDetails,
 } from './problem-details';
+export { ParseIdPipe } from './parse-id.pipe';
 export { ProblemDetailsFilter } from './problem-details.filter';
 export { runService, start, type ServiceDefinition } from './run-service';
 export { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig } from './service.config';

@@ -33,6 +33,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
+      if (isProblem(response)) return response;
       const detail = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
       return { type: problemType(slug(status)), title: titleOf(status), status, detail: String(detail), instance };
     }
@@ -47,4 +48,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 function slug(status: number): string {
   return titleOf(status).toLowerCase().replaceAll(' ', '-');
+}
+
+/** A problem answered by another service and passed on unchanged. */
+function isProblem(response: unknown): response is ProblemDetails {
+  const candidate = response as Partial<ProblemDetails> | null;
+  return typeof candidate?.type === 'string' && typeof candidate.status === 'number' && typeof candidate.title === 'string';
 }

@@ -1,0 +1,36 @@
+import cookie from '@fastify/cookie';
+import type { ServiceDefinition } from '@leads/service';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Accounts1764200000000 } from '../migrations/1764200000000-accounts.migration';
+import { Intake1764200100000 } from '../migrations/1764200100000-intake.migration';
+import { AccountsModule } from './accounts/accounts.module';
+import { GatewayModule } from './gateway/gateway.module';
+import { ingestSettings } from './ingest.config';
+import { IntakeModule } from './intake/intake.module';
+import { LeadsModule } from './leads/leads.module';
+import { PipelinesModule } from './pipelines/pipelines.module';
+
+/** The public gateway: accounts, every intake channel, and the public API over the internal services. */
+export const ingestService: ServiceDefinition<typeof ingestSettings> = {
+  name: 'ingest',
+  defaultPort: 3000,
+  config: ingestSettings,
+  migrations: [Accounts1764200000000, Intake1764200100000],
+  consumesEvents: false,
+  bodyLimitBytes: 256 * 1024,
+  imports: () => [GatewayModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule],
+  async configure(app) {
+    await app.register(cookie);
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('500 Leads API')
+        .setDescription('Leads in from every channel, enriched, scored by an LLM, on pipelines. Errors are RFC 9457 problem details.')
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer l5_…`' })
+        .addCookieAuth('leads_session')
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  },
+};
