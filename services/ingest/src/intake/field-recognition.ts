@@ -47,7 +47,7 @@ const BY_SPELLING = new Map<string, StandardField | 'fullName'>(
 );
 
 /** The API's own field name only: other company spellings stay custom fields (see above). */
-const EXACT: Record<string, StandardField> = { companyName: 'companyName' };
+const EXACT: Record<string, StandardField | 'fullName'> = { companyName: 'companyName' };
 
 const UTM = /^utm[_-]?(source|medium|campaign|term|content)$/i;
 
