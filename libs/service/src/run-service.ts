@@ -27,6 +27,8 @@ export interface ServiceDefinition<Extra extends z.ZodRawShape> {
   readonly messaging?: Pick<MessagingSettings, 'relay' | 'consumer'>;
   /** Largest accepted request body (default 1 MiB). */
   readonly bodyLimitBytes?: number;
+  /** Keeps `request.rawBody` (a Buffer) next to the parsed body, e.g. to verify signatures. */
+  readonly rawBody?: boolean;
   /** Extra HTTP setup (OpenAPI, CORS, multipart, …) before listening. */
   readonly configure?: (app: NestFastifyApplication, config: ServiceConfig & z.infer<z.ZodObject<Extra>>) => Promise<void> | void;
 }
@@ -91,7 +93,7 @@ export async function runService<Extra extends z.ZodRawShape>(
   const app = await NestFactory.create<NestFastifyApplication>(
     ServiceModule,
     new FastifyAdapter({ bodyLimit: definition.bodyLimitBytes ?? 1024 * 1024 }),
-    { bufferLogs: true },
+    { bufferLogs: true, rawBody: definition.rawBody ?? false },
   );
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();

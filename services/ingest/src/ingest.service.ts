@@ -18,6 +18,7 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   migrations: [Accounts1764200000000, Intake1764200100000],
   consumesEvents: false,
   bodyLimitBytes: 256 * 1024,
+  rawBody: true,
   imports: () => [GatewayModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule],
   async configure(app) {
     await app.register(cookie);
