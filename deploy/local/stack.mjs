@@ -14,6 +14,7 @@
 // Services must be built first (`npm run build`, done by `make up`).
 
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -53,12 +54,27 @@ function runningPid(name) {
   }
 }
 
+/**
+ * Secrets shared by the local services (the internal token between the gateway and the internal
+ * services, the key that encrypts webhook secrets at rest): generated once, kept in .data/run.
+ */
+function localSecret(name, bytes, encoding) {
+  if (process.env[name]) return process.env[name];
+  const file = path.join(RUN_DIR, `${name.toLowerCase()}`);
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(bytes).toString(encoding), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8');
+}
+
 function serviceEnv(service, brokers) {
   const passed = Object.fromEntries(Object.entries(process.env).filter(([key]) => PASSED_THROUGH.test(key)));
+  const urls = Object.fromEntries(services().map(({ name, port }) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${port}`]));
   return {
     PATH: process.env.PATH,
     NODE_ENV: process.env.NODE_ENV || 'development',
     ...passed,
+    ...urls,
+    INTERNAL_TOKEN: localSecret('INTERNAL_TOKEN', 24, 'hex'),
+    SECRETS_KEY: localSecret('SECRETS_KEY', 32, 'base64'),
     KAFKA_BROKERS: brokers,
     DATABASE_URL: databaseUrl(service.name),
     PORT: String(service.port),

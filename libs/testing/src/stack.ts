@@ -39,6 +39,7 @@ export async function startStack(names: readonly string[], options: StackOptions
   const brokers = process.env.TEST_KAFKA_BROKERS;
   if (!brokers) throw new Error('TEST_KAFKA_BROKERS is not set: run integration tests through the Jest global setup');
   const internalToken = randomBytes(24).toString('hex');
+  const secretsKey = randomBytes(32).toString('base64');
   const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const)));
   const urls = Object.fromEntries(names.map((name) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports[name]}`]));
   const databases = Object.fromEntries(
@@ -48,6 +49,8 @@ export async function startStack(names: readonly string[], options: StackOptions
     DATABASE_URL: databases[name].url,
     KAFKA_BROKERS: brokers,
     INTERNAL_TOKEN: internalToken,
+    SECRETS_KEY: secretsKey,
+    PUBLIC_URL: `http://127.0.0.1:${ports.ingest ?? ports[name]}`,
     PORT: String(ports[name]),
     HOST: '127.0.0.1',
     OTEL_TRACES_EXPORTER: 'none',
