@@ -1,0 +1,102 @@
+/**
+ * `POST /v1/leads` throughput of the gateway (API key auth, validation, field recognition,
+ * dedupe upsert, submission row and outbox event in one transaction; the relay publishing to
+ * Kafka meanwhile) as a ratio to a bare Fastify server parsing the same body, both measured here
+ * in the same run with the same load generator; then p99 latency at 70 % of the gateway's
+ * maximum rate. Not a test: it prints figures.
+ */
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { freePort, launch, runToCompletion, signUp, startServiceProcess, waitUntilReady, type ServiceProcess } from '@leads/testing';
+import { BENCH_BROKER, startInfrastructure, stopInfrastructure } from './infrastructure';
+import { machineDescription } from './resources';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const DATABASE = 'bench_ingest';
+
+interface Run {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, headers: Record<string, string>, overallRate?: number): Promise<Run> {
+  const result = await autocannon({
+    url: `${url}/v1/leads`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    ...(overallRate ? { overallRate } : {}),
+    headers: { ...headers, 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ email: `${randomUUID()}@bench.example`, firstName: 'Bench', 'Company Name': 'Initech', plan: 'pro' }),
+        }),
+      },
+    ],
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+async function startProcess(name: string, entry: string, env: Record<string, string>): Promise<{ url: string; process: ServiceProcess }> {
+  const port = await freePort();
+  const process = startServiceProcess({ name, entry, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(process, url);
+  return { url, process };
+}
+
+async function main(): Promise<void> {
+  const infrastructure = await startInfrastructure();
+  await launch('postgres.mjs', ['drop', DATABASE]);
+  await launch('postgres.mjs', ['ensure', DATABASE]);
+  const env = {
+    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DATABASE}`,
+    KAFKA_BROKERS: infrastructure.brokers.join(','),
+    INTERNAL_TOKEN: randomUUID(),
+    SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    OTEL_SDK_DISABLED: 'true',
+    LOG_LEVEL: 'warn',
+  };
+  const entry = 'dist/services/ingest/src/main.js';
+  await runToCompletion({ name: 'bench-ingest-migrate', entry, args: ['migrate'], env });
+  const baseline = await startProcess('bench-bare-fastify', 'dist/bench/fixtures/bare-fastify.js', {});
+  const gateway = await startProcess('bench-ingest', entry, env);
+  try {
+    const account = await signUp(gateway.url, 'Bench');
+    process.stderr.write(`warming up, then ${SECONDS}s per run, ${CONNECTIONS} connections\n`);
+    await load(gateway.url, account.auth);
+    const bare = await load(baseline.url, {});
+    const api = await load(gateway.url, account.auth);
+    const steadyRate = Math.floor(api.requestsPerSecond * 0.7);
+    const steady = await load(gateway.url, account.auth, steadyRate);
+    const ratio = api.requestsPerSecond / bare.requestsPerSecond;
+    const lines = [
+      `machine: ${machineDescription()}`,
+      `bare Fastify POST:        ${bare.requestsPerSecond.toFixed(0)} req/s (p99 ${bare.p99} ms)`,
+      `gateway POST /v1/leads:   ${api.requestsPerSecond.toFixed(0)} req/s (p99 ${api.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors})`,
+      `ratio:                    ${ratio.toFixed(2)} (goal >= 0.30)`,
+      `at 70 % (${steadyRate} req/s): p50 ${steady.p50} ms, p99 ${steady.p99} ms (goal <= 25 ms), achieved ${steady.requestsPerSecond.toFixed(0)} req/s`,
+    ];
+    process.stdout.write(`\nLeads API benchmark (broker ${BENCH_BROKER.name})\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
+  } finally {
+    await Promise.all([baseline.process.stop(), gateway.process.stop()]);
+    await stopInfrastructure();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
