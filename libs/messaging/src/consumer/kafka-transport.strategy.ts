@@ -1,6 +1,6 @@
 import { EventDecodeError, decodeEvent, findTopic, type DecodedEvent } from '@leads/contracts';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { RpcException, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { lastValueFrom } from 'rxjs';
@@ -179,7 +179,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         span.setAttribute('messaging.inbox.duplicate', outcome === 'duplicate');
         this.metrics.events.inc({ consumer: delivery.consumer, topic: delivery.topic, outcome });
         return;
-      } catch (error) {
+      } catch (thrown) {
+        // An app-wide exception filter that rethrows (runService's ProblemDetailsFilter does for
+        // non-HTTP) hands back the RpcException that KeepHandlerErrorsInterceptor wrapped the error in.
+        const error = thrown instanceof RpcException ? thrown.getError() : thrown;
         span.recordException(error as Error);
         const final = attempt >= this.retry.attempts || error instanceof NonRetryableEventError;
         if (final) {
@@ -189,7 +192,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         const delayMs = backoff(attempt, this.retry);
         this.log.warn({ err: error, ...delivery, attempt, retryInMs: delayMs }, 'event handler failed; retrying');
         await this.pause(delayMs);
-        if (this.shutdown.signal.aborted) throw new Error('shutting down: the event will be redelivered', { cause: error });
+        if (this.shutdown.signal.aborted) throw new Error('shutting down: the event will be redelivered', { cause: thrown });
         await heartbeat();
       }
     }
