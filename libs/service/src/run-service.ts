@@ -92,7 +92,7 @@ export async function runService<Extra extends z.ZodRawShape>(
 
   const app = await NestFactory.create<NestFastifyApplication>(
     ServiceModule,
-    new FastifyAdapter({ bodyLimit: definition.bodyLimitBytes ?? 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: definition.bodyLimitBytes ?? 1024 * 1024, trustProxy: config.TRUST_PROXY }),
     { bufferLogs: true, rawBody: definition.rawBody ?? false },
   );
   app.useLogger(app.get(PinoNestLogger));

@@ -10,6 +10,8 @@ export function serviceConfigSchema(defaultPort: number) {
     ...httpEnv({ port: defaultPort }).shape,
     /** Shared secret on gateway → internal service calls. */
     INTERNAL_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }),
+    /** Behind a load balancer: trust its X-Forwarded-For for the client IP (rate limits, lead IPs). */
+    TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   });
 }
 

@@ -1,6 +1,6 @@
 export { createTestDatabase, queryDatabase, type TestDatabase } from './databases';
 export { expectEventually } from './expect-eventually';
-export { TEST_BROKER, launch, provisionInfrastructure, type Infrastructure } from './infrastructure';
+export { launch, provisionInfrastructure, type Infrastructure } from './infrastructure';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 export { freePort, readMetric } from './network';
 export { dataDir, repoRoot } from './repo-paths';

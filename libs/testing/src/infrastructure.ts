@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './repo-paths';
+import { freePort } from './network';
+import { dataDir, repoRoot } from './repo-paths';
 
 const run = promisify(execFile);
 
@@ -15,8 +17,6 @@ export interface Infrastructure {
   stop(): Promise<void>;
 }
 
-/** The tests' broker; `make up` uses 9092, so a running stack is never touched. */
-export const TEST_BROKER = { name: 'test', port: 19092, controllerPort: 19093 } as const;
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
@@ -63,8 +63,13 @@ async function startContainers(): Promise<Infrastructure> {
   };
 }
 
+/**
+ * A broker of this test run's own, on free ports: a running `make up` stack (9092) or another
+ * test run is never touched. Its data is removed when the run ends.
+ */
 async function startLocalLaunchers(): Promise<Infrastructure> {
-  const { name, port, controllerPort } = TEST_BROKER;
+  const name = `test-${process.pid}`;
+  const [port, controllerPort] = [await freePort(), await freePort()];
   await launch('kafka.mjs', ['start', '--name', name, '--port', String(port), '--controller-port', String(controllerPort), '--fresh']);
   await launch('postgres.mjs', ['ensure', 'postgres']);
   return {
@@ -73,6 +78,7 @@ async function startLocalLaunchers(): Promise<Infrastructure> {
     postgresAdminUrl: LOCAL_POSTGRES,
     stop: async () => {
       await launch('kafka.mjs', ['stop', '--name', name]);
+      await rm(path.join(dataDir, 'kafka', name), { recursive: true, force: true });
     },
   };
 }

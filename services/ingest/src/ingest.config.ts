@@ -1,10 +1,51 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { ServiceConfig } from '@leads/service';
 import { z } from 'zod';
+
+/** 32 bytes in standard base64 (44 characters), as printed by `openssl rand -base64 32`. */
+function isBase64Key(value: string): boolean {
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length === 32 && bytes.toString('base64') === value;
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be an integer between ${min} and ${max}` })
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, { error: `must be an integer between ${min} and ${max}` });
 
 export const ingestSettings = {
   PIPELINE_URL: z.url().default('http://127.0.0.1:3005'),
   /** Where the public URLs (webhook and form endpoints) point. */
   PUBLIC_URL: z.url().default('http://localhost:3000'),
+  /**
+   * Encrypts intake secrets at rest (webhook signing secrets, AES-256-GCM). Losing or changing
+   * it makes every stored webhook secret unreadable: keep it stable and out of the database.
+   */
+  SECRETS_KEY: z.string().refine(isBase64Key, {
+    error: 'must be 32 random bytes in standard base64 (44 characters), e.g. the output of `openssl rand -base64 32`',
+  }),
+  /** Web forms: a submission sooner than this after the page loaded is taken for a bot. */
+  FORM_MIN_FILL_MS: integer(0, 60_000).default(2000),
+  /** Web forms: submissions per minute per client IP per form; more get 429. */
+  FORM_RATE_LIMIT_PER_MINUTE: integer(1, 100_000).default(20),
+  /**
+   * CSV imports: where uploaded files wait for their job (deleted when it ends). With several
+   * replicas this must be a volume they share: any replica's worker may run the job.
+   */
+  IMPORTS_DIR: z.string().min(1).default(path.join(os.tmpdir(), '500leads-imports')),
+  /** CSV imports: the largest accepted file, in bytes (413 beyond). */
+  IMPORT_MAX_BYTES: integer(1, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  /** CSV imports: the most data rows accepted in one file (400 beyond). */
+  IMPORT_MAX_ROWS: integer(1, 10_000_000).default(200_000),
+  /** CSV imports: rows written per transaction. */
+  IMPORT_BATCH_SIZE: integer(1, 10_000).default(1000),
+  /** CSV imports: jobs one replica runs at the same time. */
+  IMPORT_WORKERS: integer(0, 16).default(1),
+  /** CSV imports: how often a replica looks for queued jobs (and for jobs a crashed replica left running). */
+  IMPORT_POLL_INTERVAL_MS: integer(10, 600_000).default(1000),
 };
 
 export type IngestConfig = ServiceConfig & z.infer<z.ZodObject<typeof ingestSettings>>;

@@ -3,23 +3,27 @@ import type { ServiceDefinition } from '@leads/service';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Accounts1764200000000 } from '../migrations/1764200000000-accounts.migration';
 import { Intake1764200100000 } from '../migrations/1764200100000-intake.migration';
+import { Webhooks1764200300000 } from '../migrations/1764200300000-webhooks.migration';
+import { Forms1764200400000 } from '../migrations/1764200400000-forms.migration';
 import { AccountsModule } from './accounts/accounts.module';
+import { FormsModule } from './forms/forms.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { ingestSettings } from './ingest.config';
 import { IntakeModule } from './intake/intake.module';
 import { LeadsModule } from './leads/leads.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The public gateway: accounts, every intake channel, and the public API over the internal services. */
 export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   name: 'ingest',
   defaultPort: 3000,
   config: ingestSettings,
-  migrations: [Accounts1764200000000, Intake1764200100000],
+  migrations: [Accounts1764200000000, Intake1764200100000, Webhooks1764200300000, Forms1764200400000],
   consumesEvents: false,
   bodyLimitBytes: 256 * 1024,
   rawBody: true,
-  imports: () => [GatewayModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule],
+  imports: () => [GatewayModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule],
   async configure(app) {
     await app.register(cookie);
     const document = SwaggerModule.createDocument(

@@ -205,9 +205,15 @@ describe('gateway: accounts and the Leads API intake', () => {
       });
       expect(deep.status).toBeGreaterThanOrEqual(400);
       expect(deep.status).toBeLessThan(500);
+      const deepInside = await fetch(`${gateway}/v1/leads`, {
+        method: 'POST',
+        headers: { ...account.auth, 'content-type': 'application/json' },
+        body: `{"email":"deep@example.com","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      });
+      expect(deepInside.status).toBe(400);
       const xml = await fetch(`${gateway}/v1/leads`, { method: 'POST', headers: { ...account.auth, 'content-type': 'application/xml' }, body: '<lead/>' });
       expect(xml.status).toBe(415);
-      for (const response of [huge, malformed, deep, xml]) expect(response.headers.get('content-type')).toContain('application/problem+json');
+      for (const response of [huge, malformed, deep, deepInside, xml]) expect(response.headers.get('content-type')).toContain('application/problem+json');
       expect(await queryDatabase(ingestDb(), `SELECT 1 FROM leads WHERE workspace_id = $1`, [account.workspace.id])).toHaveLength(0);
       expect((await fetch(`${gateway}/health/ready`)).status).toBe(200);
     });

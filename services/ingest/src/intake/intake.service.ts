@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ActorKind, IntakeOutcome, LeadChannel, Topics } from '@leads/contracts';
 import { Outbox } from '@leads/messaging';
-import { ProblemException, invalidRequest, notFound, type RequestScope } from '@leads/service';
+import { ProblemException, invalidRequest, notFound, type FieldError, type RequestScope } from '@leads/service';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
-import { recogniseFields, type CustomValue, type UtmField } from './field-recognition';
+import { recogniseFields, type CustomValue, type RecognisedFields, type UtmField } from './field-recognition';
 import { emailSchema } from './submission.schema';
 
 export interface Submission {
@@ -27,7 +27,29 @@ export interface IntakeResult {
   duplicate: boolean;
 }
 
+/** A submission of a batch; `importRow` is the row of a CSV import it comes from. */
+export interface BatchSubmission extends Submission {
+  importRow?: number;
+}
+
+/** Per submission of a batch, in order: stored (as `accept` would answer), or why not. */
+export type BatchOutcome = ({ accepted: true } & IntakeResult) | { accepted: false; errors: FieldError[] };
+
+interface ValidSubmission {
+  index: number;
+  email: string;
+  /** The standard fields given (non-empty). */
+  given: Record<string, string>;
+  recognised: RecognisedFields;
+}
+
 const ACTOR_KINDS = { user: ActorKind.USER, api_key: ActorKind.API_KEY, system: ActorKind.SYSTEM } as const;
+
+/** UUIDv7s for a batch, from one draw of random bytes (uuid draws them once per id otherwise). */
+function uuidv7s(count: number): string[] {
+  const random = randomBytes(16 * count);
+  return Array.from({ length: count }, (_, index) => uuidv7({ random: random.subarray(16 * index, 16 * index + 16) }));
+}
 
 /**
  * The one path by which a lead enters, from every channel: recognise the fields, find the lead
@@ -132,6 +154,130 @@ export class IntakeService {
       },
     });
     return { id: lead.id, duplicate: !lead.inserted };
+  }
+
+  /**
+   * Why `accept` would refuse these fields (the email is required and must be valid), without
+   * storing anything; empty when they would be accepted.
+   */
+  check(fields: Record<string, CustomValue>): FieldError[] {
+    const { profile } = recogniseFields(fields);
+    return emailSchema.safeParse(profile.email ?? '').success
+      ? []
+      : [{ field: 'email', reason: profile.email ? 'must be an email address' : 'required' }];
+  }
+
+  /**
+   * Stores many submissions inside the caller's transaction, with the semantics of `accept` for
+   * each (recognise, upsert by workspace + email merging into the lead, record the submission,
+   * `lead.created` through the outbox) but in a few multi-row statements instead of three per
+   * submission. Submissions are applied in order: a later one with the same email merges into
+   * the earlier one (its outcome is `duplicate`). Invalid submissions are skipped and reported.
+   */
+  async acceptBatch(manager: EntityManager, scope: RequestScope, submissions: readonly BatchSubmission[]): Promise<BatchOutcome[]> {
+    const outcomes: BatchOutcome[] = new Array(submissions.length);
+    const valid: ValidSubmission[] = [];
+    /** Per email, the merge of its submissions' fields in order, as the upserts one by one would leave it. */
+    const merged = new Map<string, { profile: Record<string, string>; customFields: Record<string, CustomValue> }>();
+    submissions.forEach((submission, index) => {
+      const recognised = recogniseFields(submission.fields);
+      const email = emailSchema.safeParse(recognised.profile.email ?? '');
+      if (!email.success) {
+        const reason = recognised.profile.email ? 'must be an email address' : 'required';
+        outcomes[index] = { accepted: false, errors: [{ field: 'email', reason }] };
+        return;
+      }
+      const given = Object.fromEntries(Object.entries(recognised.profile).filter(([, value]) => value !== '')) as Record<string, string>;
+      valid.push({ index, email: email.data, given, recognised });
+      const lead = merged.get(email.data);
+      if (lead) {
+        Object.assign(lead.profile, given);
+        Object.assign(lead.customFields, recognised.customFields);
+      } else {
+        merged.set(email.data, { profile: { ...given }, customFields: { ...recognised.customFields } });
+      }
+    });
+    if (valid.length === 0) return outcomes;
+
+    // Sorted by email: concurrent batches of one workspace lock the same leads in the same order.
+    const emails = [...merged.keys()].sort();
+    const leads: Array<{ id: string; email: string; profile: Record<string, string>; custom_fields: Record<string, CustomValue>; inserted: boolean }> =
+      await manager.query(
+        `INSERT INTO leads (id, workspace_id, email, profile, custom_fields)
+         SELECT id, $1::uuid, email, profile, custom_fields
+         FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) AS t (id, email, profile, custom_fields)
+         ON CONFLICT (workspace_id, email) DO UPDATE
+           SET profile = leads.profile || excluded.profile,
+               custom_fields = leads.custom_fields || excluded.custom_fields,
+               updated_at = now()
+         RETURNING id, email, profile, custom_fields, (xmax = 0) AS inserted`,
+        [
+          scope.workspaceId,
+          uuidv7s(emails.length),
+          emails,
+          emails.map((email) => merged.get(email)!.profile),
+          emails.map((email) => merged.get(email)!.customFields),
+        ],
+      );
+    const byEmail = new Map(leads.map((lead) => [lead.email, lead]));
+
+    const seen = new Set<string>();
+    const submissionIds = uuidv7s(valid.length);
+    const rows = valid.map((entry, position) => {
+      const submission = submissions[entry.index];
+      const lead = byEmail.get(entry.email)!;
+      const isNew = lead.inserted && !seen.has(entry.email);
+      seen.add(entry.email);
+      outcomes[entry.index] = { accepted: true, id: lead.id, duplicate: !isNew };
+      return { entry, submission, lead, isNew, submissionId: submissionIds[position], utm: { ...entry.recognised.utm, ...submission.utm } };
+    });
+    await manager.query(
+      `INSERT INTO submissions (id, workspace_id, lead_id, channel, source_id, fields, utm, ip_address, user_agent, referrer)
+       SELECT id, $1::uuid, lead_id, channel, source_id, fields, utm, ip_address, user_agent, referrer
+       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
+         AS t (id, lead_id, channel, source_id, fields, utm, ip_address, user_agent, referrer)`,
+      [
+        scope.workspaceId,
+        rows.map((row) => row.submissionId),
+        rows.map((row) => row.lead.id),
+        rows.map((row) => LeadChannel[row.submission.channel].toLowerCase()),
+        rows.map((row) => row.submission.sourceId ?? null),
+        rows.map((row) => row.submission.fields),
+        rows.map((row) => row.utm),
+        rows.map((row) => row.submission.ipAddress ?? null),
+        rows.map((row) => row.submission.userAgent ?? null),
+        rows.map((row) => row.submission.referrer ?? null),
+      ],
+    );
+    const submittedBy = { kind: ACTOR_KINDS[scope.actor.kind], id: scope.actor.id };
+    await this.outbox.publishAll(
+      manager,
+      rows.map(({ submission, lead, isNew, submissionId, utm }) => ({
+        topic: Topics.leadCreated,
+        key: lead.id,
+        data: {
+          leadId: lead.id,
+          workspaceId: scope.workspaceId,
+          pipelineId: submission.pipelineId,
+          profile: { ...lead.profile, customFields: lead.custom_fields },
+          source: {
+            channel: submission.channel,
+            sourceId: submission.sourceId ?? '',
+            sourceName: submission.sourceName ?? '',
+            referrer: submission.referrer ?? '',
+            pageUrl: submission.pageUrl ?? '',
+            userAgent: submission.userAgent ?? '',
+            importRow: submission.importRow ?? 0,
+          },
+          utm,
+          ipAddress: submission.ipAddress ?? '',
+          submissionId,
+          outcome: isNew ? IntakeOutcome.NEW : IntakeOutcome.MERGED,
+          submittedBy,
+        },
+      })),
+    );
+    return outcomes;
   }
 
   private async claimIdempotencyKey(

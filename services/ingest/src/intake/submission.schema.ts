@@ -1,13 +1,9 @@
 import { z } from 'zod';
 import type { CustomValue } from './field-recognition';
+import { LIMITS } from './limits';
+import { nestedDeeperThan } from './nesting';
 
-export const LIMITS = {
-  fields: 100,
-  keyLength: 100,
-  stringLength: 10_000,
-  arrayLength: 100,
-  depth: 5,
-} as const;
+export { LIMITS };
 
 const customValue: z.ZodType<CustomValue> = z.lazy(() =>
   z.union([
@@ -20,25 +16,26 @@ const customValue: z.ZodType<CustomValue> = z.lazy(() =>
   ]),
 );
 
-function depth(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  const children = Object.values(value as object);
-  return 1 + (children.length ? Math.max(...children.map(depth)) : 0);
-}
+/** Checked before any recursive validation runs: deep nesting would overflow its stack. */
+const boundedNesting = z.unknown().refine((value) => !nestedDeeperThan(value, LIMITS.depth), {
+  error: `nested deeper than ${LIMITS.depth} levels`,
+});
 
 /**
  * A flat map of submitted fields, whatever their names, bounded in count, size and nesting.
  * The shape every channel (API, webhook, form, CSV row) reduces to before recognition.
  */
-export const submittedFieldsSchema = z
-  .record(z.string().min(1).max(LIMITS.keyLength), customValue)
-  .refine((fields) => Object.keys(fields).length <= LIMITS.fields, { error: `at most ${LIMITS.fields} fields` })
-  .refine((fields) => depth(fields) <= LIMITS.depth, { error: `nested deeper than ${LIMITS.depth} levels` });
+export const submittedFieldsSchema = boundedNesting.pipe(
+  z
+    .record(z.string().min(1).max(LIMITS.keyLength), customValue)
+    .refine((fields) => Object.keys(fields).length <= LIMITS.fields, { error: `at most ${LIMITS.fields} fields` }),
+);
 
 export const emailSchema = z.string().max(254).pipe(z.email({ error: 'must be an email address' }));
 
 /** `POST /v1/leads`: any fields (standard ones recognised), optionally `customFields`, `utm` and `pipelineId`. */
-export const createLeadSchema = z
+export const createLeadSchema = boundedNesting.pipe(
+  z
   .object({
     pipelineId: z.uuid({ error: 'must be a pipeline id' }).optional(),
     customFields: z.record(z.string().max(LIMITS.keyLength), customValue).optional(),
@@ -56,6 +53,7 @@ export const createLeadSchema = z
   .superRefine((body, ctx) => {
     const result = submittedFieldsSchema.safeParse(body);
     if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
-  });
+  }),
+);
 
 export type CreateLead = z.infer<typeof createLeadSchema>;
