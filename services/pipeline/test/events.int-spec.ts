@@ -28,7 +28,9 @@ describe('pipeline service: the read model built from events', () => {
   beforeAll(async () => {
     events = new EventPublisher();
     stageChanges = new StageChangedReader();
-    [service] = await Promise.all([startPipeline('pipeline_events'), events.connect(), stageChanges.start()]);
+    // The reader subscribes once the service has created the topics.
+    [service] = await Promise.all([startPipeline('pipeline_events'), events.connect()]);
+    await stageChanges.start();
   });
 
   afterAll(async () => {

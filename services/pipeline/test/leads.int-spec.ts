@@ -22,7 +22,9 @@ describe('pipeline service: leads, moves, board and funnel', () => {
   beforeAll(async () => {
     events = new EventPublisher();
     stageChanges = new StageChangedReader();
-    [service] = await Promise.all([startPipeline('pipeline_leads'), events.connect(), stageChanges.start()]);
+    // The reader subscribes once the service has created the topics.
+    [service] = await Promise.all([startPipeline('pipeline_leads'), events.connect()]);
+    await stageChanges.start();
   });
 
   afterAll(async () => {

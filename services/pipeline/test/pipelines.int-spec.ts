@@ -24,7 +24,9 @@ describe('pipeline service: pipelines and stages', () => {
   beforeAll(async () => {
     events = new EventPublisher();
     stageChanges = new StageChangedReader();
-    [service] = await Promise.all([startPipeline('pipeline_pipelines'), events.connect(), stageChanges.start()]);
+    // The reader subscribes once the service has created the topics.
+    [service] = await Promise.all([startPipeline('pipeline_pipelines'), events.connect()]);
+    await stageChanges.start();
   });
 
   afterAll(async () => {
