@@ -25,6 +25,12 @@ export interface ServiceProcess {
   kill(): Promise<number | NodeJS.Signals>;
 }
 
+const running = new Set<ChildProcess>();
+// A test that fails half-way must not leave a service behind, consuming from a shared group.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Runs a service as its own OS process (the project's Node, the compiled code), with its output
  * in `.data/test-logs/<name>-<pid>.log`.
@@ -42,8 +48,12 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
   const log = createWriteStream(logFile);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  running.add(child);
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(signal ?? code ?? 0);
+    }),
   );
   const signal = (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
