@@ -35,7 +35,7 @@ test-unit: install
 	$(JEST) --selectProjects unit
 
 test-int: install tools build
-	$(JEST) --selectProjects integration --runInBand
+	$(JEST) --selectProjects integration --runInBand --forceExit
 
 bench: install build
 	node --enable-source-maps dist/bench/messaging.bench.js
