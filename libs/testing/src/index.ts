@@ -1,7 +1,9 @@
 export { createTestDatabase, queryDatabase, type TestDatabase } from './databases';
+export { startDnsServer, type DnsQuery, type DnsRecord, type DnsServer } from './dns-server';
 export { expectEventually } from './expect-eventually';
 export { launch, provisionInfrastructure, type Infrastructure } from './infrastructure';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
+export { startGroupsAtEnd } from './kafka-groups';
 export { freePort, readMetric } from './network';
 export { dataDir, repoRoot } from './repo-paths';
 export { signUp, startStack, type Stack, type StackOptions, type StackService } from './stack';

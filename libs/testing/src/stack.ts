@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from './databases';
+import { startGroupsAtEnd } from './kafka-groups';
 import { freePort } from './network';
 import { runToCompletion, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process';
 
@@ -62,6 +63,7 @@ export async function startStack(names: readonly string[], options: StackOptions
   await Promise.all(
     names.map((name) => runToCompletion({ name: `${name}-migrate`, entry: entry(name), args: ['migrate'], env: envOf(name, { OTEL_SDK_DISABLED: 'true' }) })),
   );
+  await startGroupsAtEnd(brokers, names);
   const services: Record<string, StackService> = {};
   const launch = async (name: string, env?: Record<string, string>) => {
     const service = startServiceProcess({ name, entry: entry(name), env: envOf(name, env) });

@@ -8,6 +8,7 @@ import {
   freePort,
   queryDatabase,
   runToCompletion,
+  startGroupsAtEnd,
   startServiceProcess,
   waitUntilReady,
   type ServiceProcess,
@@ -32,6 +33,7 @@ export async function startPipeline(label: string): Promise<RunningPipeline> {
   const token = randomBytes(24).toString('hex');
   const env = { DATABASE_URL: database.url, KAFKA_BROKERS: brokers(), INTERNAL_TOKEN: token, OTEL_SDK_DISABLED: 'true' };
   await runToCompletion({ name: 'pipeline-migrate', entry: ENTRY, args: ['migrate'], env });
+  await startGroupsAtEnd(brokers(), ['pipeline']);
   const port = await freePort();
   const process = startServiceProcess({ name: 'pipeline', entry: ENTRY, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
   const baseUrl = `http://127.0.0.1:${port}`;
