@@ -7,7 +7,10 @@
  *
  * Env: BENCH_EVENTS (100000), BENCH_RATE (200 events/s), BENCH_SECONDS (30), BENCH_TX_EVENTS
  * (500 events per outbox transaction and per raw sendBatch), BENCH_WARMUP (min(5000, events/20)),
- * BENCH_CONCURRENCY (partitionsConsumedConcurrently; default: the library's), BENCH_STALL_SECONDS (120).
+ * BENCH_STAGE_EVENTS (events of the stage-by-stage breakdown: min(events, 20000)),
+ * BENCH_CONCURRENCY (partitionsConsumedConcurrently; default: the library's), BENCH_POOL_SIZE (DataSource
+ * pool; default: the library's), BENCH_STALL_SECONDS (120),
+ * BENCH_ONLY (comma-separated parts among raw, e2e, stages, latency; default: all).
  *
  * It starts its own broker (`deploy/local/kafka.mjs --name bench`, ports 29092/29093, fresh) and
  * database (`bench_messaging`, dropped and recreated), and stops the broker at the end, also on
@@ -20,7 +23,7 @@ import { Topics, type LeadCreated } from '@leads/contracts';
 import { EventContext, Messaging, Outbox, createKafka, type KafkaTransport, type MessagingSettings } from '@leads/messaging';
 import { createLogger } from '@leads/observability';
 import { createDataSource, runMigrations } from '@leads/persistence';
-import { Partitioners, type EachBatchPayload, type Kafka, type Message } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Message } from 'kafkajs';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { BENCH_DATABASE, startInfrastructure, stopInfrastructure, type BenchInfrastructure } from './infrastructure';
@@ -61,11 +64,21 @@ const TX_EVENTS = intFromEnv('BENCH_TX_EVENTS', 500);
 const WARMUP = intFromEnv('BENCH_WARMUP', Math.min(5_000, Math.ceil(EVENTS / 20)));
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? intFromEnv('BENCH_CONCURRENCY', 3) : undefined;
 const STALL_MS = intFromEnv('BENCH_STALL_SECONDS', 120) * 1_000;
+const PARTS = ['raw', 'e2e', 'stages', 'latency'] as const;
+/** BENCH_ONLY=raw,latency runs only those parts (default: all). */
+const ONLY = new Set<string>(process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((part) => part.trim()) : PARTS);
+for (const part of ONLY) {
+  if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${JSON.stringify(part)} (known: ${PARTS.join(', ')})`);
+}
 /** The transport's default (KafkaTransport: `partitionsConsumedConcurrently ?? 3`); the raw consumer and the DB ceiling use the same. */
 const LANES = CONCURRENCY ?? 3;
 /** Writers of the latency stage: enough that one slow commit does not hold up the schedule. */
 const LATENCY_WRITERS = 4;
-const DB_CEILING_EVENTS = Math.min(EVENTS, 20_000);
+/** The stage-by-stage breakdown measures rates, which settle well before 100k events: fewer keep the run short. */
+const STAGE_EVENTS = intFromEnv('BENCH_STAGE_EVENTS', Math.min(EVENTS, 20_000));
+const DB_CEILING_EVENTS = Math.min(STAGE_EVENTS, 5_000);
+/** The DataSource pool (default: the persistence lib's, 10). */
+const POOL_SIZE = process.env.BENCH_POOL_SIZE ? intFromEnv('BENCH_POOL_SIZE', 10) : undefined;
 const RAW_TOPIC = 'bench.raw';
 const LEAD_CREATED = Topics.leadCreated.name;
 
@@ -92,24 +105,38 @@ interface Context {
 /** Measures CPU (machine and per party) and database counters around `body`. */
 async function measured<T>(ctx: Context, body: () => Promise<T>): Promise<{ value: T; cpu: CpuUsage; db: DbSnapshot }> {
   const db0 = await dbSnapshot(ctx.dataSource);
-  const cpu0 = cpuSnapshot(ctx.infra.kafkaPid);
+  const cpu0 = await cpuSnapshot(ctx.infra.kafkaPid, ctx.dataSource);
   const value = await body();
-  const cpu1 = cpuSnapshot(ctx.infra.kafkaPid);
+  const cpu1 = await cpuSnapshot(ctx.infra.kafkaPid, ctx.dataSource);
   const db1 = await dbSnapshot(ctx.dataSource);
   return { value, cpu: cpuUsage(cpu0, cpu1), db: dbDelta(db0, db1) };
 }
 
-function describeCpu(cpu: CpuUsage): string {
+function describeCpu(cpu: CpuUsage, events: number): string {
+  const perEvent = cpuPerEvent(cpu, events);
   return (
     `machine ${fmt(cpu.machineBusy * 100)}% busy over ${fmt(cpu.wallSeconds, 1)} s; CPU s: ` +
-    `bench node ${fmt(cpu.node, 1)}, kafka ${fmt(cpu.kafka, 1)}, postgres ${fmt(cpu.postgres, 1)}, other ${fmt(cpu.other, 1)}`
+    `bench node ${fmt(cpu.node, 1)} (event loop ${fmt(cpu.eventLoop * 100)}% busy), kafka ${fmt(cpu.kafka, 1)}, postgres ${fmt(cpu.postgres, 1)}, ` +
+    `other processes ${fmt(cpu.other, 1)}; per event ${fmt(perEvent.total)} µs of CPU (node ${fmt(perEvent.node)}, ` +
+    `kafka ${fmt(perEvent.kafka)}, postgres ${fmt(perEvent.postgres)})`
   );
 }
 
+/** CPU time the bench's own parties spent per event, in µs: far less sensitive than wall-clock rates to what else the machine runs. */
+function cpuPerEvent(cpu: CpuUsage, events: number): { total: number; node: number; kafka: number; postgres: number } {
+  const us = (secondsOfCpu: number) => (secondsOfCpu * 1e6) / events;
+  return { total: us(cpu.node + cpu.kafka + cpu.postgres), node: us(cpu.node), kafka: us(cpu.kafka), postgres: us(cpu.postgres) };
+}
+
+const describeCpuPerEvent = (cpu: CpuUsage, events: number) => {
+  const perEvent = cpuPerEvent(cpu, events);
+  return `${fmt(perEvent.total)} µs (node ${fmt(perEvent.node)} + kafka ${fmt(perEvent.kafka)} + postgres ${fmt(perEvent.postgres)})`;
+};
+
 function describeDb(db: DbSnapshot, events: number): string {
   return (
-    `db: ${fmt(db.commits)} commits (${fmt(db.commits / events, 2)}/event), ` +
-    `${fmt(db.walBytes / 2 ** 20, 1)} MiB WAL (${fmt(db.walBytes / events)} B/event), ${fmt(db.walSyncs)} WAL syncs (server-wide, approx.)`
+    `db: approx. ${fmt(db.commits)} commits (${fmt(db.commits / events, 2)}/event); server-wide: ` +
+    `${fmt(db.walBytes / 2 ** 20, 1)} MiB WAL (${fmt(db.walBytes / events)} B/event), approx. ${fmt(db.walSyncs)} WAL flushes`
   );
 }
 
@@ -210,6 +237,25 @@ interface Handled {
   readonly handledAt: Map<string, number>;
   /** Per event id: `ce_time` in ms since the epoch. */
   readonly eventTime: Map<string, number>;
+  /** What the transport's kafkajs consumer did (its instrumentation events), since it joined. */
+  readonly kafkajs: ConsumerActivity;
+}
+
+interface ConsumerActivity {
+  fetches: number;
+  batches: number;
+  messages: number;
+  batchMs: number;
+  offsetCommits: number;
+}
+
+function describeConsumer(activity: ConsumerActivity): string {
+  const perBatch = activity.batches > 0 ? activity.messages / activity.batches : Number.NaN;
+  const batchMs = activity.batches > 0 ? activity.batchMs / activity.batches : Number.NaN;
+  return (
+    `kafkajs consumer: ${fmt(activity.fetches)} fetches, ${fmt(activity.batches)} partition batches of ${fmt(perBatch, 1)} messages ` +
+    `(${fmt(batchMs, 1)} ms each on average), ${fmt(activity.offsetCommits)} offset commits`
+  );
 }
 
 /**
@@ -229,7 +275,12 @@ class Backbone {
    * handler that inserts one row through the event's transaction, as a real consumer's effect would.
    */
   async consumer(groupId: string, keepTimes: boolean): Promise<Handled> {
-    const handled: Handled = { progress: new Progress(`consumer ${groupId}`, STALL_MS), handledAt: new Map(), eventTime: new Map() };
+    const handled: Handled = {
+      progress: new Progress(`consumer ${groupId}`, STALL_MS),
+      handledAt: new Map(),
+      eventTime: new Map(),
+      kafkajs: { fetches: 0, batches: 0, messages: 0, batchMs: 0, offsetCommits: 0 },
+    };
     const transport = this.messaging.createTransport({ groupId });
     this.transports.push(transport);
     transport.addHandler(
@@ -248,6 +299,15 @@ class Backbone {
       true,
     );
     await new Promise<void>((resolve, reject) => transport.listen((error) => (error ? reject(error) : resolve())));
+    const consumer = transport.unwrap<Consumer[]>().at(-1)!;
+    const { kafkajs } = handled;
+    consumer.on(consumer.events.FETCH, () => (kafkajs.fetches += 1));
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      kafkajs.batches += 1;
+      kafkajs.messages += payload.batchSize;
+      kafkajs.batchMs += payload.duration;
+    });
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => (kafkajs.offsetCommits += 1));
     return handled;
   }
 
@@ -281,6 +341,8 @@ interface Sample {
   readonly written: number;
   readonly published: number;
   readonly handled: number;
+  /** Cumulative event-loop utilisation of the bench process at that moment. */
+  readonly eventLoop: ReturnType<typeof performance.eventLoopUtilization>;
 }
 
 interface EndToEndResult extends StageResult {
@@ -303,7 +365,14 @@ function backboneEndToEnd(ctx: Context, events: number, label: string): Promise<
       const { value, cpu, db } = await measured(ctx, async () => {
         const started = performance.now();
         const sample = () =>
-          samples.push({ t: performance.now() - started, written: written.value, published: published.progress.value, handled: handled.progress.value });
+          samples.push({
+            t: performance.now() - started,
+            written: written.value,
+            published: published.progress.value,
+            handled: handled.progress.value,
+            eventLoop: performance.eventLoopUtilization(),
+          });
+        sample();
         const sampler = setInterval(sample, 1_000);
         try {
           const allPublished = published.progress.until(events);
@@ -330,6 +399,7 @@ interface StagesResult {
   readonly relay: StageResult;
   readonly consume: StageResult;
   readonly dbCeiling: StageResult;
+  readonly dbCeilingAsync: StageResult;
 }
 
 /**
@@ -346,10 +416,10 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
     return performance.now() - started;
   });
   log(`  outbox insert : ${fmt(rate(events, insert.value))} events/s (${fmt(events)} events, ${fmt(TX_EVENTS)} per transaction, ${seconds(insert.value)})`);
-  log(`                  ${describeCpu(insert.cpu)}`);
+  log(`                  ${describeCpu(insert.cpu, events)}`);
   log(`                  ${describeDb(insert.db, events)}`);
 
-  const { relay, consume } = await withBackbone(ctx, async (backbone) => {
+  const { relay, consume, kafkajs } = await withBackbone(ctx, async (backbone) => {
     const { messaging } = backbone;
     await checkpoint(ctx.dataSource);
     await emptyTopic(messaging.kafka, LEAD_CREATED);
@@ -360,7 +430,7 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
       return (await published.progress.until(events)) - started;
     }).finally(() => published.stop());
     log(`  relay publish : ${fmt(rate(events, relay.value))} events/s (backlog of ${fmt(events)} drained in ${seconds(relay.value)}, batches of ${ctx.settings.relay?.batchSize ?? 500})`);
-    log(`                  ${describeCpu(relay.cpu)}`);
+    log(`                  ${describeCpu(relay.cpu, events)}`);
     log(`                  ${describeDb(relay.db, events)}`);
 
     await checkpoint(ctx.dataSource);
@@ -369,25 +439,47 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
       const started = performance.now(); // the group has joined: listen() resolves after consumer.run()
       return (await handled.progress.until(events)) - started;
     });
-    return { relay, consume };
+    return { relay, consume, kafkajs: { ...handled.kafkajs } };
   });
   log(`  consume+inbox : ${fmt(rate(events, consume.value))} events/s (backlog of ${fmt(events)} handled in ${seconds(consume.value)}, ${LANES} partitions at a time)`);
-  log(`                  ${describeCpu(consume.cpu)}`);
+  log(`                  ${describeConsumer(kafkajs)}`);
+  log(`                  ${describeCpu(consume.cpu, events)}`);
   log(`                  ${describeDb(consume.db, events)}`);
 
   await checkpoint(ctx.dataSource);
-  const dbEvents = DB_CEILING_EVENTS;
+  const dbCeiling = await databaseCeiling(ctx, DB_CEILING_EVENTS, true);
+  const dbCeilingAsync = await databaseCeiling(ctx, DB_CEILING_EVENTS, false);
+
+  return {
+    insert: { events, ms: insert.value, cpu: insert.cpu, db: insert.db },
+    relay: { events, ms: relay.value, cpu: relay.cpu, db: relay.db },
+    consume: { events, ms: consume.value, cpu: consume.cpu, db: consume.db },
+    dbCeiling,
+    dbCeilingAsync,
+  };
+}
+
+/**
+ * The consumer's database work alone, no Kafka: per event one transaction [BEGIN, inbox insert,
+ * effect insert, COMMIT] on as many connections as the transport handles partitions at a time.
+ * With `durable` false the transactions commit with `synchronous_commit = off` (no WAL flush
+ * wait): the difference is what the per-event commit flush costs. Diagnostic only.
+ */
+async function databaseCeiling(ctx: Context, events: number, durable: boolean): Promise<StageResult> {
+  await checkpoint(ctx.dataSource);
+  const consumer = `bench-db-ceiling-${durable ? 'sync' : 'async'}`;
   const ceiling = await measured(ctx, async () => {
     let next = 0;
     const started = performance.now();
     const lane = async () => {
-      while (next < dbEvents) {
+      while (next < events) {
         next += 1;
         const eventId = randomUUID();
         await ctx.dataSource.transaction(async (manager) => {
+          if (!durable) await manager.query(`SET LOCAL synchronous_commit = off`);
           await manager.query(
             `INSERT INTO messaging_inbox (consumer, event_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
-            ['bench-db-ceiling', eventId, LEAD_CREATED],
+            [consumer, eventId, LEAD_CREATED],
           );
           await manager.query(`INSERT INTO bench_effects (event_id, lead_id) VALUES ($1, $2)`, [eventId, eventId]);
         });
@@ -396,16 +488,14 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
     await Promise.all(Array.from({ length: LANES }, lane));
     return performance.now() - started;
   });
-  log(`  db ceiling    : ${fmt(rate(dbEvents, ceiling.value))} transactions/s (${fmt(dbEvents)} × [BEGIN, inbox insert, effect insert, COMMIT] on ${LANES} connections, no Kafka, ${seconds(ceiling.value)})`);
-  log(`                  ${describeCpu(ceiling.cpu)}`);
-  log(`                  ${describeDb(ceiling.db, dbEvents)}`);
-
-  return {
-    insert: { events, ms: insert.value, cpu: insert.cpu, db: insert.db },
-    relay: { events, ms: relay.value, cpu: relay.cpu, db: relay.db },
-    consume: { events, ms: consume.value, cpu: consume.cpu, db: consume.db },
-    dbCeiling: { events: dbEvents, ms: ceiling.value, cpu: ceiling.cpu, db: ceiling.db },
-  };
+  const label = durable ? 'db ceiling    ' : 'db ceil. async';
+  log(
+    `  ${label}: ${fmt(rate(events, ceiling.value))} transactions/s (${fmt(events)} × [BEGIN, inbox insert, effect insert, COMMIT` +
+      `${durable ? '' : ' without flush wait'}] on ${LANES} connections, no Kafka, ${seconds(ceiling.value)})`,
+  );
+  log(`                  ${describeCpu(ceiling.cpu, events)}`);
+  log(`                  ${describeDb(ceiling.db, events)}`);
+  return { events, ms: ceiling.value, cpu: ceiling.cpu, db: ceiling.db };
 }
 
 // ------------------------------------------------------------------------------------------ latency
@@ -417,7 +507,38 @@ interface LatencyResult extends StageResult {
   readonly fromEventTime: number[];
   /** handled − the writer saw its commit return, ms. */
   readonly fromCommit: number[];
-  readonly cpu: CpuUsage;
+  /** The relay's send (the Kafka record's CreateTime, stamped by kafkajs) − commit, ms. */
+  readonly commitToSend: number[];
+  /** handled − the relay's send, ms. */
+  readonly sendToHandled: number[];
+  readonly kafkajs: ConsumerActivity;
+}
+
+/**
+ * The CreateTime of every record now in `topic` (kafkajs stamps it when the relay sends), by
+ * `ce_id`; read after the measurement by a group of its own, so it does not load the measurement.
+ */
+async function recordTimestamps(ctx: Context, kafka: Kafka, topic: string, expected: number): Promise<Map<string, number>> {
+  const sentAt = new Map<string, number>();
+  const seen = new Progress(`timestamps of ${topic}`, STALL_MS);
+  const consumer = kafka.consumer({ groupId: `bench-timestamps-${Date.now()}`, allowAutoTopicCreation: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }: EachBatchPayload) => {
+        for (const message of batch.messages) {
+          const id = message.headers?.ce_id?.toString();
+          if (id) sentAt.set(id, Number(message.timestamp));
+        }
+        seen.set(sentAt.size);
+      },
+    });
+    await seen.until(expected);
+  } finally {
+    await consumer.disconnect().catch((error) => ctx.logger.warn({ err: error }, 'could not disconnect the timestamp reader'));
+  }
+  return sentAt;
 }
 
 /**
@@ -454,15 +575,20 @@ async function steadyLatency(ctx: Context, targetRate: number, durationS: number
       const done = await allHandled;
       return { writeMs: lastCommit - started, ms: done - started };
     });
+    const sentAt = await recordTimestamps(ctx, messaging.kafka, LEAD_CREATED, events);
     const fromEventTime: number[] = [];
     const fromCommit: number[] = [];
+    const commitToSend: number[] = [];
+    const sendToHandled: number[] = [];
     for (const [eventId, at] of handled.handledAt) {
       fromEventTime.push(at - handled.eventTime.get(eventId)!);
       const commit = committedAt.get(eventId);
+      const sent = sentAt.get(eventId);
       if (commit !== undefined) fromCommit.push(at - commit);
+      if (commit !== undefined && sent !== undefined) commitToSend.push(sent - commit);
+      if (sent !== undefined) sendToHandled.push(at - sent);
     }
-    fromEventTime.sort((a, b) => a - b);
-    fromCommit.sort((a, b) => a - b);
+    for (const values of [fromEventTime, fromCommit, commitToSend, sendToHandled]) values.sort((a, b) => a - b);
     return {
       events,
       ms: value.ms,
@@ -472,19 +598,52 @@ async function steadyLatency(ctx: Context, targetRate: number, durationS: number
       achievedRate: rate(events, value.writeMs),
       fromEventTime,
       fromCommit,
+      commitToSend,
+      sendToHandled,
+      kafkajs: { ...handled.kafkajs },
     };
   });
 }
 
 // ------------------------------------------------------------------------------------------ main
 
+/**
+ * What the run left in the tables: rows written, how many outbox updates (marking rows published)
+ * were HOT, sizes. From the table statistics, which backends flush within a second while busy and
+ * within 10 s when idle: the last seconds of the run may be missing.
+ */
+async function describeTables(dataSource: DataSource): Promise<void> {
+  await dataSource.query(`SELECT pg_stat_clear_snapshot()`);
+  const rows: Array<{ relname: string; ins: string; upd: string; hot: string; live: string; bytes: string }> = await dataSource.query(
+    `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_live_tup AS live,
+            pg_total_relation_size(relid) AS bytes
+       FROM pg_stat_user_tables WHERE relname IN ('messaging_outbox', 'messaging_inbox', 'bench_effects') ORDER BY relname`,
+  );
+  log('tables at the end of the run (statistics, may lag by up to a few seconds):');
+  for (const row of rows) {
+    const bytesPerRow = Number(row.live) > 0 ? Number(row.bytes) / Number(row.live) : Number.NaN;
+    log(
+      `  ${row.relname.padEnd(17)} ${fmt(Number(row.ins))} inserted, ${fmt(Number(row.upd))} updated (${fmt(Number(row.hot))} HOT), ` +
+        `${fmt(Number(row.bytes) / 2 ** 20, 1)} MiB with indexes (${fmt(bytesPerRow)} B per live row)`,
+    );
+  }
+}
+
+/** The end-to-end run over time: cumulative counts, and per interval the handling rate and how busy the event loop was. */
 function printTimeline(samples: Sample[]): void {
-  if (samples.length === 0) return;
-  const every = Math.max(1, Math.ceil(samples.length / 12));
-  log('  timeline (cumulative events):      t   written  published    handled');
+  if (samples.length < 2) return;
+  const every = Math.max(1, Math.ceil((samples.length - 1) / 12));
+  log('  timeline:          t    written  published    handled | in the interval: handled/s  event loop busy');
+  let previous = samples[0];
   samples.forEach((s, index) => {
-    if (index % every !== 0 && index !== samples.length - 1) return;
-    log(`  ${' '.repeat(30)}${seconds(s.t).padStart(9)} ${fmt(s.written).padStart(9)} ${fmt(s.published).padStart(10)} ${fmt(s.handled).padStart(10)}`);
+    if (index === 0 || (index % every !== 0 && index !== samples.length - 1)) return;
+    const handledRate = ((s.handled - previous.handled) * 1000) / (s.t - previous.t);
+    const busy = performance.eventLoopUtilization(s.eventLoop, previous.eventLoop).utilization;
+    log(
+      `  ${seconds(s.t).padStart(17)} ${fmt(s.written).padStart(10)} ${fmt(s.published).padStart(10)} ${fmt(s.handled).padStart(10)} |` +
+        `${fmt(handledRate).padStart(27)} ${`${fmt(busy * 100)}%`.padStart(16)}`,
+    );
+    previous = s;
   });
 }
 
@@ -492,61 +651,89 @@ async function run(ctx: Context): Promise<void> {
   const size = eventSize();
   log(`events: lead.created, value ${size.value} B (Protobuf) + ${size.headers} B of headers (CloudEvents binary mode), key = lead id (UUID)`);
   log('');
+  const rows: Array<[string, string]> = [];
+  const p = (values: number[], q: number) => `${fmt(percentile(values, q))} ms`;
+  const p3 = (values: number[]) => `${p(values, 50)} / ${p(values, 95)} / ${p(values, 99)}`;
+  const stageRate = (s: StageResult) => fmt(rate(s.events, s.ms));
 
   if (WARMUP > 0) {
     log(`warm-up (${fmt(WARMUP)} events through each path, not reported) ...`);
-    await rawKafka(ctx, WARMUP, 'warmup');
-    await backboneEndToEnd(ctx, WARMUP, 'warmup');
+    if (ONLY.has('raw')) await rawKafka(ctx, WARMUP, 'warmup');
+    if (ONLY.has('e2e') || ONLY.has('stages') || ONLY.has('latency')) await backboneEndToEnd(ctx, WARMUP, 'warmup');
     log('');
   }
 
-  await checkpoint(ctx.dataSource);
-  log(`[1] raw kafkajs baseline: ${fmt(EVENTS)} records, sendBatch × ${TX_EVENTS}, eachBatch consumer (counting only) ...`);
-  const raw = await rawKafka(ctx, EVENTS, 'run');
-  log(`  ${fmt(rate(EVENTS, raw.ms))} msg/s first send → last consumed (${seconds(raw.ms)}); producing alone took ${seconds(raw.produceMs)} (${fmt(rate(EVENTS, raw.produceMs))} msg/s)`);
-  log(`  ${describeCpu(raw.cpu)}`);
-  log('');
+  let rawRate: number | undefined;
+  let rawCpu: number | undefined;
+  if (ONLY.has('raw')) {
+    await checkpoint(ctx.dataSource);
+    log(`[1] raw kafkajs baseline: ${fmt(EVENTS)} records, sendBatch × ${TX_EVENTS}, eachBatch consumer (counting only) ...`);
+    const raw = await rawKafka(ctx, EVENTS, 'run');
+    rawRate = rate(EVENTS, raw.ms);
+    log(`  ${fmt(rawRate)} msg/s first send → last consumed (${seconds(raw.ms)}); producing alone took ${seconds(raw.produceMs)} (${fmt(rate(EVENTS, raw.produceMs))} msg/s)`);
+    log(`  ${describeCpu(raw.cpu, EVENTS)}`);
+    log('');
+    rows.push(['raw kafkajs, first send → last consumed', `${fmt(rawRate)} msg/s`]);
+    rows.push(['raw kafkajs, CPU per message', describeCpuPerEvent(raw.cpu, EVENTS)]);
+    rawCpu = cpuPerEvent(raw.cpu, EVENTS).total;
+  }
 
-  await checkpoint(ctx.dataSource);
-  log(`[2] backbone end to end: ${fmt(EVENTS)} events, outbox transactions of ${TX_EVENTS}, relay + transport (inbox + 1 insert per event) running concurrently ...`);
-  const e2e = await backboneEndToEnd(ctx, EVENTS, 'run');
-  const e2eRate = rate(EVENTS, e2e.ms);
-  const rawRate = rate(EVENTS, raw.ms);
-  log(`  ${fmt(e2eRate)} events/s first outbox write → last handled (${seconds(e2e.ms)}); ratio to raw kafkajs: ${fmt(e2eRate / rawRate, 3)} (goal ≥ 0.5)`);
-  log(`  writer done at ${seconds(e2e.writtenMs)}, relay done at ${seconds(e2e.publishedMs)}, consumer done at ${seconds(e2e.ms)}`);
-  log(`  ${describeCpu(e2e.cpu)}`);
-  log(`  ${describeDb(e2e.db!, EVENTS)}`);
-  printTimeline(e2e.samples);
-  log('');
+  if (ONLY.has('e2e')) {
+    await checkpoint(ctx.dataSource);
+    log(`[2] backbone end to end: ${fmt(EVENTS)} events, outbox transactions of ${TX_EVENTS}, relay + transport (inbox + 1 insert per event) running concurrently ...`);
+    const e2e = await backboneEndToEnd(ctx, EVENTS, 'run');
+    const e2eRate = rate(EVENTS, e2e.ms);
+    const ratio = rawRate === undefined ? 'n/a (no baseline in this run)' : fmt(e2eRate / rawRate, 3);
+    log(`  ${fmt(e2eRate)} events/s first outbox write → last handled (${seconds(e2e.ms)}); ratio to raw kafkajs: ${ratio} (goal ≥ 0.5)`);
+    log(`  writer done at ${seconds(e2e.writtenMs)}, relay done at ${seconds(e2e.publishedMs)}, consumer done at ${seconds(e2e.ms)}`);
+    log(`  ${describeCpu(e2e.cpu, EVENTS)}`);
+    log(`  ${describeDb(e2e.db!, EVENTS)}`);
+    printTimeline(e2e.samples);
+    log('');
+    rows.push(['backbone end to end, first outbox write → last handled', `${fmt(e2eRate)} events/s`]);
+    rows.push(['ratio backbone / raw (goal ≥ 0.5)', ratio]);
+    rows.push(['backbone end to end, CPU per event', describeCpuPerEvent(e2e.cpu, EVENTS)]);
+    if (rawCpu !== undefined) rows.push(['CPU cost ratio raw / backbone (the ratio, less sensitive to other load)', fmt(rawCpu / cpuPerEvent(e2e.cpu, EVENTS).total, 3)]);
+  }
 
-  log(`[2b] backbone stage by stage, ${fmt(EVENTS)} events, each stage alone ...`);
-  const stages = await backboneStages(ctx, EVENTS);
-  log('');
+  if (ONLY.has('stages')) {
+    log(`[2b] backbone stage by stage, ${fmt(STAGE_EVENTS)} events, each stage alone ...`);
+    const stages = await backboneStages(ctx, STAGE_EVENTS);
+    log('');
+    const withCpu = (stage: StageResult, unit: string) => `${stageRate(stage)} ${unit}/s; CPU per event ${describeCpuPerEvent(stage.cpu, stage.events)}`;
+    rows.push([`stage alone: outbox insert (${TX_EVENTS} per transaction)`, withCpu(stages.insert, 'events')]);
+    rows.push(['stage alone: relay publish', withCpu(stages.relay, 'events')]);
+    rows.push(['stage alone: consume + inbox + handler', withCpu(stages.consume, 'events')]);
+    rows.push([`db ceiling: per-event transaction, ${LANES} connections, no Kafka`, withCpu(stages.dbCeiling, 'tx')]);
+    rows.push(['db ceiling with synchronous_commit = off (diagnostic)', withCpu(stages.dbCeilingAsync, 'tx')]);
+  }
 
-  log(`[3] latency at a steady ${fmt(RATE)} events/s for ${SECONDS} s, one event per transaction, ${LATENCY_WRITERS} writers ...`);
-  const latency = await steadyLatency(ctx, RATE, SECONDS);
-  const p = (values: number[], q: number) => `${fmt(percentile(values, q))} ms`;
-  log(`  achieved ${fmt(latency.achievedRate, 1)} events/s written (target ${fmt(RATE)}); ${fmt(latency.fromEventTime.length)} handled`);
-  log(`  handled − ce_time : p50 ${p(latency.fromEventTime, 50)}, p95 ${p(latency.fromEventTime, 95)}, p99 ${p(latency.fromEventTime, 99)}, max ${p(latency.fromEventTime, 100)}`);
-  log(`  handled − commit  : p50 ${p(latency.fromCommit, 50)}, p95 ${p(latency.fromCommit, 95)}, p99 ${p(latency.fromCommit, 99)}, max ${p(latency.fromCommit, 100)}`);
-  log(`  ${describeCpu(latency.cpu)}`);
-  log('');
+  if (ONLY.has('latency')) {
+    log(`[3] latency at a steady ${fmt(RATE)} events/s for ${SECONDS} s, one event per transaction, ${LATENCY_WRITERS} writers ...`);
+    const latency = await steadyLatency(ctx, RATE, SECONDS);
+    log(`  achieved ${fmt(latency.achievedRate, 1)} events/s written (target ${fmt(RATE)}); ${fmt(latency.fromEventTime.length)} handled`);
+    log(`  handled − ce_time : p50 ${p(latency.fromEventTime, 50)}, p95 ${p(latency.fromEventTime, 95)}, p99 ${p(latency.fromEventTime, 99)}, max ${p(latency.fromEventTime, 100)}`);
+    log(`  handled − commit  : p50 ${p(latency.fromCommit, 50)}, p95 ${p(latency.fromCommit, 95)}, p99 ${p(latency.fromCommit, 99)}, max ${p(latency.fromCommit, 100)}`);
+    log(`    of which commit → relay send : p50 ${p(latency.commitToSend, 50)}, p95 ${p(latency.commitToSend, 95)}, p99 ${p(latency.commitToSend, 99)}`);
+    log(`    and relay send → handled     : p50 ${p(latency.sendToHandled, 50)}, p95 ${p(latency.sendToHandled, 95)}, p99 ${p(latency.sendToHandled, 99)}`);
+    log(`  ${describeCpu(latency.cpu, latency.events)}`);
+    log(`  ${describeDb(latency.db!, latency.events)}`);
+    log(`  ${describeConsumer(latency.kafkajs)}`);
+    log('');
+    rows.push([`steady load: achieved write rate (target ${RATE}/s, ${SECONDS} s)`, `${fmt(latency.achievedRate, 1)} events/s`]);
+    rows.push(['latency handled − ce_time p50 / p95 / p99', p3(latency.fromEventTime)]);
+    rows.push(['latency handled − commit p50 / p95 / p99', p3(latency.fromCommit)]);
+    rows.push(['… commit → relay send p50 / p95 / p99', p3(latency.commitToSend)]);
+    rows.push(['… relay send → handled p50 / p95 / p99', p3(latency.sendToHandled)]);
+  }
 
-  const stageRate = (s: StageResult) => fmt(rate(s.events, s.ms));
+  await describeTables(ctx.dataSource);
+  log('');
   log('summary (markdown):');
   log('');
   log('| figure | value |');
   log('| --- | --- |');
-  log(`| raw kafkajs, first send → last consumed | ${fmt(rawRate)} msg/s |`);
-  log(`| backbone end to end, first outbox write → last handled | ${fmt(e2eRate)} events/s |`);
-  log(`| ratio backbone / raw (goal ≥ 0.5) | ${fmt(e2eRate / rawRate, 3)} |`);
-  log(`| stage alone: outbox insert (${TX_EVENTS} per transaction) | ${stageRate(stages.insert)} events/s |`);
-  log(`| stage alone: relay publish | ${stageRate(stages.relay)} events/s |`);
-  log(`| stage alone: consume + inbox + handler | ${stageRate(stages.consume)} events/s |`);
-  log(`| db ceiling: per-event transaction, ${LANES} connections, no Kafka | ${stageRate(stages.dbCeiling)} tx/s |`);
-  log(`| steady load: achieved write rate (target ${RATE}/s, ${SECONDS} s) | ${fmt(latency.achievedRate, 1)} events/s |`);
-  log(`| latency handled − ce_time p50 / p95 / p99 | ${p(latency.fromEventTime, 50)} / ${p(latency.fromEventTime, 95)} / ${p(latency.fromEventTime, 99)} |`);
-  log(`| latency handled − commit p50 / p95 / p99 | ${p(latency.fromCommit, 50)} / ${p(latency.fromCommit, 95)} / ${p(latency.fromCommit, 99)} |`);
+  for (const [figure, value] of rows) log(`| ${figure} | ${value} |`);
 }
 
 async function main(): Promise<number> {
@@ -555,19 +742,21 @@ async function main(): Promise<number> {
   log(`machine: ${machineDescription()}; load average at start: ${loadAverage()}`);
   log(
     `config: BENCH_EVENTS=${EVENTS} BENCH_RATE=${RATE} BENCH_SECONDS=${SECONDS} BENCH_TX_EVENTS=${TX_EVENTS} ` +
-      `BENCH_WARMUP=${WARMUP} BENCH_CONCURRENCY=${CONCURRENCY ?? `(library default: ${LANES})`}`,
+      `BENCH_STAGE_EVENTS=${STAGE_EVENTS} BENCH_WARMUP=${WARMUP} BENCH_CONCURRENCY=${CONCURRENCY ?? `(library default: ${LANES})`} ` +
+      `BENCH_POOL_SIZE=${POOL_SIZE ?? '(library default: 10)'} BENCH_ONLY=${[...ONLY].join(',')}`,
   );
   log(`command: node ${process.execArgv.join(' ')} ${process.argv.slice(1).join(' ')}`.replace(/\s+/g, ' '));
   log('');
 
   let infra: BenchInfrastructure | undefined;
+  let infraRequested = false;
   let dataSource: DataSource | undefined;
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
-    if (infra) await stopInfrastructure().catch((error) => process.stderr.write(`could not stop the bench broker: ${error}\n`));
+    if (infraRequested) await stopInfrastructure().catch((error) => process.stderr.write(`could not stop the bench broker: ${error}\n`));
   };
   process.on('unhandledRejection', (reason) => {
     process.stderr.write(`benchmark failed (unhandled rejection): ${(reason as Error)?.stack ?? reason}\n`);
@@ -581,10 +770,11 @@ async function main(): Promise<number> {
   }
 
   try {
+    infraRequested = true;
     infra = await startInfrastructure();
     const applicationName = 'bench';
     await runMigrations(createDataSource({ url: infra.databaseUrl, applicationName }));
-    dataSource = await createDataSource({ url: infra.databaseUrl, applicationName }).initialize();
+    dataSource = await createDataSource({ url: infra.databaseUrl, applicationName, ...(POOL_SIZE !== undefined && { poolSize: POOL_SIZE }) }).initialize();
     await dataSource.query(`CREATE TABLE IF NOT EXISTS bench_effects (event_id text PRIMARY KEY, lead_id text NOT NULL)`);
     const logger = createLogger({ name: 'bench', level: 'warn', destination: pino.destination(2) });
     const settings: MessagingSettings = {

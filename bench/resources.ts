@@ -14,43 +14,52 @@ export interface CpuSnapshot {
   /** CPU seconds (user + system) so far. */
   readonly node: number;
   readonly kafka: number;
-  /** Every process named `postgres` (the server is shared: other databases' backends count too). */
-  readonly postgres: number;
+  /** CPU seconds of every `postgres` process, by pid. */
+  readonly postgres: ReadonlyMap<number, number>;
+  /** The PostgreSQL processes that work for the bench: backends of its database and the server's own background processes. */
+  readonly benchPostgresPids: ReadonlySet<number>;
+  readonly eventLoop: EventLoopUtilization;
 }
+
+type EventLoopUtilization = ReturnType<typeof performance.eventLoopUtilization>;
 
 export interface CpuUsage {
   readonly wallSeconds: number;
   /** Share of all CPUs busy, 0..1 (1 = both cores saturated). */
   readonly machineBusy: number;
-  /** CPU seconds per party, and what the rest of the machine used. */
+  /** CPU seconds per party, and what the rest of the machine used (other sessions' work included). */
   readonly node: number;
   readonly kafka: number;
   readonly postgres: number;
   readonly other: number;
+  /** Share of the wall time the bench's event loop was busy, 0..1 (1 = the single Node thread is the bottleneck). */
+  readonly eventLoop: number;
 }
 
-function processCpuSeconds(pid: number): number {
+function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // Fields 14 (utime) and 15 (stime) of proc(5); the slice starts at field 3.
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
-function postgresCpuSeconds(): number {
-  let total = 0;
+function postgresCpuSeconds(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuSeconds(Number(entry));
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const seconds = processCpuSeconds(Number(entry));
+      if (seconds !== undefined) byPid.set(Number(entry), seconds);
     } catch {
       /* gone meanwhile */
     }
   }
-  return total;
+  return byPid;
 }
 
 function machineJiffies(): { busy: number; total: number } {
@@ -64,15 +73,20 @@ function machineJiffies(): { busy: number; total: number } {
   }
 }
 
-export function cpuSnapshot(kafkaPid: number | undefined): CpuSnapshot {
+export async function cpuSnapshot(kafkaPid: number | undefined, dataSource: DataSource): Promise<CpuSnapshot> {
+  const rows: Array<{ pid: number }> = await dataSource.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL`,
+  );
   const machine = machineJiffies();
   return {
     at: performance.now(),
     machineBusy: machine.busy,
     machineTotal: machine.total,
-    node: processCpuSeconds(process.pid),
-    kafka: kafkaPid ? processCpuSeconds(kafkaPid) : 0,
+    node: processCpuSeconds(process.pid) ?? 0,
+    kafka: (kafkaPid && processCpuSeconds(kafkaPid)) || 0,
     postgres: postgresCpuSeconds(),
+    benchPostgresPids: new Set(rows.map((row) => Number(row.pid))),
+    eventLoop: performance.eventLoopUtilization(),
   };
 }
 
@@ -82,7 +96,12 @@ export function cpuUsage(from: CpuSnapshot, to: CpuSnapshot): CpuUsage {
   const busyJiffies = to.machineBusy - from.machineBusy;
   const node = to.node - from.node;
   const kafka = to.kafka - from.kafka;
-  const postgres = to.postgres - from.postgres;
+  // Per process, so that a backend that exits meanwhile (another session's) does not subtract.
+  let postgres = 0;
+  for (const pid of new Set([...from.benchPostgresPids, ...to.benchPostgresPids])) {
+    const end = to.postgres.get(pid);
+    if (end !== undefined) postgres += end - (from.postgres.get(pid) ?? 0);
+  }
   return {
     wallSeconds,
     machineBusy: totalJiffies > 0 ? busyJiffies / totalJiffies : 0,
@@ -90,10 +109,16 @@ export function cpuUsage(from: CpuSnapshot, to: CpuSnapshot): CpuUsage {
     kafka,
     postgres,
     other: Math.max(0, busyJiffies / CLK_TCK - node - kafka - postgres),
+    eventLoop: performance.eventLoopUtilization(to.eventLoop, from.eventLoop).utilization,
   };
 }
 
-/** Server-side counters of the bench database and of the WAL (the WAL is server-wide). */
+/**
+ * Server-side counters. WAL bytes come from the WAL position (exact, but server-wide: other
+ * databases on the shared server count too). Commits (this database) and WAL syncs (server-wide)
+ * come from the statistics system, which backends flush at most once a second and idle ones only
+ * after up to 10 s: approximate at the edges of a stage.
+ */
 export interface DbSnapshot {
   readonly commits: number;
   readonly walBytes: number;
@@ -101,11 +126,13 @@ export interface DbSnapshot {
 }
 
 export async function dbSnapshot(dataSource: DataSource): Promise<DbSnapshot> {
-  // Statistics are flushed by backends at most once a second: force ours, read fresh values.
   await dataSource.query(`SELECT pg_stat_clear_snapshot()`);
-  const [db] = await dataSource.query(`SELECT xact_commit::bigint AS commits FROM pg_stat_database WHERE datname = current_database()`);
-  const [wal] = await dataSource.query(`SELECT wal_bytes::bigint AS bytes, wal_sync::bigint AS syncs FROM pg_stat_wal`);
-  return { commits: Number(db.commits), walBytes: Number(wal.bytes), walSyncs: Number(wal.syncs) };
+  const [row] = await dataSource.query(
+    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())::bigint AS commits,
+            pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS wal_bytes,
+            (SELECT wal_sync FROM pg_stat_wal)::bigint AS wal_syncs`,
+  );
+  return { commits: Number(row.commits), walBytes: Number(row.wal_bytes), walSyncs: Number(row.wal_syncs) };
 }
 
 export function dbDelta(from: DbSnapshot, to: DbSnapshot): DbSnapshot {
