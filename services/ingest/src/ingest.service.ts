@@ -1,13 +1,16 @@
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import type { ServiceDefinition } from '@leads/service';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Accounts1764200000000 } from '../migrations/1764200000000-accounts.migration';
 import { Intake1764200100000 } from '../migrations/1764200100000-intake.migration';
 import { Webhooks1764200300000 } from '../migrations/1764200300000-webhooks.migration';
 import { Forms1764200400000 } from '../migrations/1764200400000-forms.migration';
+import { Imports1764200500000 } from '../migrations/1764200500000-imports.migration';
 import { AccountsModule } from './accounts/accounts.module';
 import { FormsModule } from './forms/forms.module';
 import { GatewayModule } from './gateway/gateway.module';
+import { ImportsModule } from './imports/imports.module';
 import { ingestSettings } from './ingest.config';
 import { IntakeModule } from './intake/intake.module';
 import { LeadsModule } from './leads/leads.module';
@@ -19,13 +22,16 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   name: 'ingest',
   defaultPort: 3000,
   config: ingestSettings,
-  migrations: [Accounts1764200000000, Intake1764200100000, Webhooks1764200300000, Forms1764200400000],
+  migrations: [Accounts1764200000000, Intake1764200100000, Webhooks1764200300000, Forms1764200400000, Imports1764200500000],
   consumesEvents: false,
   bodyLimitBytes: 256 * 1024,
   rawBody: true,
-  imports: () => [GatewayModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule],
-  async configure(app) {
+  imports: () => [GatewayModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule],
+  async configure(app, config) {
     await app.register(cookie);
+    // CSV imports stream their file part (POST /v1/imports sets the per-request limits); the
+    // JSON bodyLimit does not apply to multipart bodies.
+    await app.register(multipart, { limits: { fileSize: config.IMPORT_MAX_BYTES, files: 1, fields: 10, parts: 12 } });
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
