@@ -37,8 +37,11 @@ test-unit: install
 test-int: install tools build
 	$(JEST) --selectProjects integration --runInBand --forceExit
 
+# Benchmarks print ratios against baselines measured in the same run (docs/benchmarks.md).
+BENCHES := messaging leads-api csv-import
+
 bench: install build
-	node --enable-source-maps dist/bench/messaging.bench.js
+	@for bench in $(BENCHES); do node --enable-source-maps dist/bench/$$bench.bench.js; done
 
 build: install
 	rm -rf dist
