@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { ActorKind, IntakeOutcome, LeadChannel, Topics } from '@leads/contracts';
-import { Outbox } from '@leads/messaging';
+import type { JsonObject } from '@bufbuild/protobuf';
+import { ActorKind, IntakeOutcome, LeadChannel, Topics, type LeadCreatedSchema } from '@leads/contracts';
+import { Outbox, type OutgoingEvent } from '@leads/messaging';
 import { ProblemException, invalidRequest, notFound, type FieldError, type RequestScope } from '@leads/service';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -130,29 +131,7 @@ export class IntakeService {
         submission.referrer ?? null,
       ],
     );
-    await this.outbox.publish(manager, {
-      topic: Topics.leadCreated,
-      key: lead.id,
-      data: {
-        leadId: lead.id,
-        workspaceId: scope.workspaceId,
-        pipelineId: submission.pipelineId,
-        profile: { ...lead.profile, customFields: lead.custom_fields },
-        source: {
-          channel: submission.channel,
-          sourceId: submission.sourceId ?? '',
-          sourceName: submission.sourceName ?? '',
-          referrer: submission.referrer ?? '',
-          pageUrl: submission.pageUrl ?? '',
-          userAgent: submission.userAgent ?? '',
-        },
-        utm: allUtm,
-        ipAddress: submission.ipAddress ?? '',
-        submissionId,
-        outcome: lead.inserted ? IntakeOutcome.NEW : IntakeOutcome.MERGED,
-        submittedBy: { kind: ACTOR_KINDS[scope.actor.kind], id: scope.actor.id },
-      },
-    });
+    await this.outbox.publish(manager, leadCreatedEvent(scope, submission, { lead, submissionId, utm: allUtm, isNew: lead.inserted }));
     return { id: lead.id, duplicate: !lead.inserted };
   }
 
@@ -249,33 +228,9 @@ export class IntakeService {
         rows.map((row) => row.submission.referrer ?? null),
       ],
     );
-    const submittedBy = { kind: ACTOR_KINDS[scope.actor.kind], id: scope.actor.id };
     await this.outbox.publishAll(
       manager,
-      rows.map(({ submission, lead, isNew, submissionId, utm }) => ({
-        topic: Topics.leadCreated,
-        key: lead.id,
-        data: {
-          leadId: lead.id,
-          workspaceId: scope.workspaceId,
-          pipelineId: submission.pipelineId,
-          profile: { ...lead.profile, customFields: lead.custom_fields },
-          source: {
-            channel: submission.channel,
-            sourceId: submission.sourceId ?? '',
-            sourceName: submission.sourceName ?? '',
-            referrer: submission.referrer ?? '',
-            pageUrl: submission.pageUrl ?? '',
-            userAgent: submission.userAgent ?? '',
-            importRow: submission.importRow ?? 0,
-          },
-          utm,
-          ipAddress: submission.ipAddress ?? '',
-          submissionId,
-          outcome: isNew ? IntakeOutcome.NEW : IntakeOutcome.MERGED,
-          submittedBy,
-        },
-      })),
+      rows.map(({ submission, lead, isNew, submissionId, utm }) => leadCreatedEvent(scope, submission, { lead, submissionId, utm, isNew })),
     );
     return outcomes;
   }
@@ -305,4 +260,43 @@ export class IntakeService {
     }
     return previous.response as IntakeResult;
   }
+}
+
+interface StoredLead {
+  id: string;
+  profile: Record<string, unknown>;
+  custom_fields: Record<string, unknown>;
+}
+
+/** `lead.created` for a stored submission: the lead's merged profile and where it came from. */
+function leadCreatedEvent(
+  scope: RequestScope,
+  submission: BatchSubmission,
+  stored: { lead: StoredLead; submissionId: string; utm: Partial<Record<UtmField, string>>; isNew: boolean },
+): OutgoingEvent<typeof LeadCreatedSchema> {
+  const { lead, submissionId, utm, isNew } = stored;
+  return {
+    topic: Topics.leadCreated,
+    key: lead.id,
+    data: {
+      leadId: lead.id,
+      workspaceId: scope.workspaceId,
+      pipelineId: submission.pipelineId,
+      profile: { ...lead.profile, customFields: lead.custom_fields as JsonObject },
+      source: {
+        channel: submission.channel,
+        sourceId: submission.sourceId ?? '',
+        sourceName: submission.sourceName ?? '',
+        referrer: submission.referrer ?? '',
+        pageUrl: submission.pageUrl ?? '',
+        userAgent: submission.userAgent ?? '',
+        importRow: submission.importRow ?? 0,
+      },
+      utm,
+      ipAddress: submission.ipAddress ?? '',
+      submissionId,
+      outcome: isNew ? IntakeOutcome.NEW : IntakeOutcome.MERGED,
+      submittedBy: { kind: ACTOR_KINDS[scope.actor.kind], id: scope.actor.id },
+    },
+  };
 }
