@@ -70,8 +70,13 @@ const ONLY = new Set<string>(process.env.BENCH_ONLY ? process.env.BENCH_ONLY.spl
 for (const part of ONLY) {
   if (!(PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${JSON.stringify(part)} (known: ${PARTS.join(', ')})`);
 }
-/** The transport's default (KafkaTransport: `partitionsConsumedConcurrently ?? 3`); the raw consumer and the DB ceiling use the same. */
-const LANES = CONCURRENCY ?? 3;
+/**
+ * The transport's default (KafkaTransport: `partitionsConsumedConcurrently` = the partition count of
+ * the group's largest topic, 12 for lead.created); the raw consumer and the DB ceilings use the same.
+ */
+const LANES = CONCURRENCY ?? Topics.leadCreated.partitions;
+/** The transport's default bound of a batch transaction (KafkaTransport: `transaction.maxMessages`). */
+const BATCH_TX_MESSAGES = 64;
 /** Writers of the latency stage: enough that one slow commit does not hold up the schedule. */
 const LATENCY_WRITERS = 4;
 /** The stage-by-stage breakdown measures rates, which settle well before 100k events: fewer keep the run short. */
@@ -271,7 +276,8 @@ class Backbone {
   }
 
   /**
-   * The bench's consumer: the transport (decode, inbox insert, handler, commit, per message) with a
+   * The bench's consumer: the transport (decode; per partition batch one transaction: inbox insert,
+   * a savepoint and the handler per event, commit) with a
    * handler that inserts one row through the event's transaction, as a real consumer's effect would.
    */
   async consumer(groupId: string, keepTimes: boolean): Promise<Handled> {
@@ -399,7 +405,7 @@ interface StagesResult {
   readonly relay: StageResult;
   readonly consume: StageResult;
   readonly dbCeiling: StageResult;
-  readonly dbCeilingAsync: StageResult;
+  readonly dbCeilingBatch: StageResult;
 }
 
 /**
@@ -447,51 +453,67 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
   log(`                  ${describeDb(consume.db, events)}`);
 
   await checkpoint(ctx.dataSource);
-  const dbCeiling = await databaseCeiling(ctx, DB_CEILING_EVENTS, true);
-  const dbCeilingAsync = await databaseCeiling(ctx, DB_CEILING_EVENTS, false);
+  const dbCeiling = await databaseCeiling(ctx, DB_CEILING_EVENTS, 1);
+  const dbCeilingBatch = await databaseCeiling(ctx, STAGE_EVENTS, BATCH_TX_MESSAGES);
 
   return {
     insert: { events, ms: insert.value, cpu: insert.cpu, db: insert.db },
     relay: { events, ms: relay.value, cpu: relay.cpu, db: relay.db },
     consume: { events, ms: consume.value, cpu: consume.cpu, db: consume.db },
     dbCeiling,
-    dbCeilingAsync,
+    dbCeilingBatch,
   };
 }
 
 /**
- * The consumer's database work alone, no Kafka: per event one transaction [BEGIN, inbox insert,
- * effect insert, COMMIT] on as many connections as the transport handles partitions at a time.
- * With `durable` false the transactions commit with `synchronous_commit = off` (no WAL flush
- * wait): the difference is what the per-event commit flush costs. Diagnostic only.
+ * The consumer's database work alone, no Kafka, on as many connections as the transport handles
+ * partitions at a time. With `perTransaction` 1, one transaction per event [BEGIN, inbox insert,
+ * effect insert, COMMIT]: the design before batch transactions. Otherwise the transport's design:
+ * per transaction of `perTransaction` events [BEGIN, one multi-row inbox insert, per event a
+ * savepoint and the effect insert, COMMIT].
  */
-async function databaseCeiling(ctx: Context, events: number, durable: boolean): Promise<StageResult> {
+async function databaseCeiling(ctx: Context, events: number, perTransaction: number): Promise<StageResult> {
   await checkpoint(ctx.dataSource);
-  const consumer = `bench-db-ceiling-${durable ? 'sync' : 'async'}`;
+  const consumer = `bench-db-ceiling-${perTransaction}`;
   const ceiling = await measured(ctx, async () => {
     let next = 0;
     const started = performance.now();
     const lane = async () => {
       while (next < events) {
-        next += 1;
-        const eventId = randomUUID();
+        const ids = Array.from({ length: Math.min(perTransaction, events - next) }, () => randomUUID());
+        next += ids.length;
         await ctx.dataSource.transaction(async (manager) => {
-          if (!durable) await manager.query(`SET LOCAL synchronous_commit = off`);
+          if (perTransaction === 1) {
+            await manager.query(
+              `INSERT INTO messaging_inbox (consumer, event_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
+              [consumer, ids[0], LEAD_CREATED],
+            );
+            await manager.query(`INSERT INTO bench_effects (event_id, lead_id) VALUES ($1, $2)`, [ids[0], ids[0]]);
+            return;
+          }
           await manager.query(
-            `INSERT INTO messaging_inbox (consumer, event_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
-            [consumer, eventId, LEAD_CREATED],
+            `INSERT INTO messaging_inbox (consumer, event_id, topic) SELECT $1, event_id, $3 FROM unnest($2::text[]) AS event_id
+             ON CONFLICT DO NOTHING RETURNING event_id`,
+            [consumer, ids, LEAD_CREATED],
           );
-          await manager.query(`INSERT INTO bench_effects (event_id, lead_id) VALUES ($1, $2)`, [eventId, eventId]);
+          for (const [index, id] of ids.entries()) {
+            await manager.query(index === 0 ? 'SAVEPOINT m' : 'RELEASE SAVEPOINT m; SAVEPOINT m');
+            await manager.query(`INSERT INTO bench_effects (event_id, lead_id) VALUES ($1, $2)`, [id, id]);
+          }
+          await manager.query('RELEASE SAVEPOINT m');
         });
       }
     };
     await Promise.all(Array.from({ length: LANES }, lane));
     return performance.now() - started;
   });
-  const label = durable ? 'db ceiling    ' : 'db ceil. async';
+  const shape =
+    perTransaction === 1
+      ? 'per event [BEGIN, inbox insert, effect insert, COMMIT]'
+      : `per ${perTransaction} events [BEGIN, multi-row inbox insert, ${perTransaction} × (savepoint, effect insert), COMMIT]`;
   log(
-    `  ${label}: ${fmt(rate(events, ceiling.value))} transactions/s (${fmt(events)} × [BEGIN, inbox insert, effect insert, COMMIT` +
-      `${durable ? '' : ' without flush wait'}] on ${LANES} connections, no Kafka, ${seconds(ceiling.value)})`,
+    `  db ceiling ×${String(perTransaction).padEnd(3)}: ${fmt(rate(events, ceiling.value))} events/s (${fmt(events)} events, ${shape} ` +
+      `on ${LANES} connections, no Kafka, ${seconds(ceiling.value)})`,
   );
   log(`                  ${describeCpu(ceiling.cpu, events)}`);
   log(`                  ${describeDb(ceiling.db, events)}`);
@@ -617,13 +639,13 @@ async function describeTables(dataSource: DataSource): Promise<void> {
   const rows: Array<{ relname: string; ins: string; upd: string; hot: string; live: string; bytes: string }> = await dataSource.query(
     `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_live_tup AS live,
             pg_total_relation_size(relid) AS bytes
-       FROM pg_stat_user_tables WHERE relname IN ('messaging_outbox', 'messaging_inbox', 'bench_effects') ORDER BY relname`,
+       FROM pg_stat_user_tables WHERE relname IN ('messaging_outbox', 'messaging_outbox_queue', 'messaging_inbox', 'bench_effects') ORDER BY relname`,
   );
   log('tables at the end of the run (statistics, may lag by up to a few seconds):');
   for (const row of rows) {
     const bytesPerRow = Number(row.live) > 0 ? Number(row.bytes) / Number(row.live) : Number.NaN;
     log(
-      `  ${row.relname.padEnd(17)} ${fmt(Number(row.ins))} inserted, ${fmt(Number(row.upd))} updated (${fmt(Number(row.hot))} HOT), ` +
+      `  ${row.relname.padEnd(22)} ${fmt(Number(row.ins))} inserted, ${fmt(Number(row.upd))} updated (${fmt(Number(row.hot))} HOT), ` +
         `${fmt(Number(row.bytes) / 2 ** 20, 1)} MiB with indexes (${fmt(bytesPerRow)} B per live row)`,
     );
   }
@@ -680,7 +702,7 @@ async function run(ctx: Context): Promise<void> {
 
   if (ONLY.has('e2e')) {
     await checkpoint(ctx.dataSource);
-    log(`[2] backbone end to end: ${fmt(EVENTS)} events, outbox transactions of ${TX_EVENTS}, relay + transport (inbox + 1 insert per event) running concurrently ...`);
+    log(`[2] backbone end to end: ${fmt(EVENTS)} events, outbox transactions of ${TX_EVENTS}, relay + transport (inbox + 1 insert per event, a transaction per partition batch) running concurrently ...`);
     const e2e = await backboneEndToEnd(ctx, EVENTS, 'run');
     const e2eRate = rate(EVENTS, e2e.ms);
     const ratio = rawRate === undefined ? 'n/a (no baseline in this run)' : fmt(e2eRate / rawRate, 3);
@@ -704,8 +726,8 @@ async function run(ctx: Context): Promise<void> {
     rows.push([`stage alone: outbox insert (${TX_EVENTS} per transaction)`, withCpu(stages.insert, 'events')]);
     rows.push(['stage alone: relay publish', withCpu(stages.relay, 'events')]);
     rows.push(['stage alone: consume + inbox + handler', withCpu(stages.consume, 'events')]);
-    rows.push([`db ceiling: per-event transaction, ${LANES} connections, no Kafka`, withCpu(stages.dbCeiling, 'tx')]);
-    rows.push(['db ceiling with synchronous_commit = off (diagnostic)', withCpu(stages.dbCeilingAsync, 'tx')]);
+    rows.push([`db ceiling: one transaction per event, ${LANES} connections, no Kafka`, withCpu(stages.dbCeiling, 'events')]);
+    rows.push([`db ceiling: transactions of ${BATCH_TX_MESSAGES} events with savepoints, ${LANES} connections, no Kafka`, withCpu(stages.dbCeilingBatch, 'events')]);
   }
 
   if (ONLY.has('latency')) {

@@ -25,7 +25,7 @@ export class MessagingMetrics {
     });
     this.handleDuration = defineHistogram({
       name: 'messaging_handle_duration_seconds',
-      help: 'Time to handle one event, retries included',
+      help: 'Time to handle one event, retries included (in a batch transaction: until that transaction commits)',
       labelNames: ['consumer', 'topic'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
@@ -39,7 +39,7 @@ export class MessagingMetrics {
       help: 'Outbox rows not yet published to Kafka',
       async collect() {
         const [row] = await dataSource.query(
-          `SELECT count(*)::int AS pending FROM messaging_outbox WHERE published_at IS NULL`,
+          `SELECT count(*)::int AS pending FROM messaging_outbox_queue`,
         );
         this.set(row.pending);
       },

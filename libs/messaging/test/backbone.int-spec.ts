@@ -152,6 +152,71 @@ describe('event backbone: outbox → Kafka → inbox, across service processes',
     expect(await readMetric(metricsUrl, 'messaging_events_total', { consumer: group, outcome: 'duplicate' })).toBe(duplicatesBefore + 1);
   });
 
+  describe('a batch of one partition is handled in one transaction', () => {
+    const asMessage = (event: ReturnType<typeof leadCreated>) => ({ key: event.key, value: event.value, headers: event.headers });
+    const effectsInOrder = (leadId: string) =>
+      queryDatabase<{ event_id: string; first_name: string; tx: string }>(
+        consumerDb.url,
+        `SELECT event_id, first_name, tx::text AS tx FROM probe_effects WHERE lead_id = $1 AND first_name <> 'sentinel' ORDER BY id`,
+        [leadId],
+      );
+
+    it('skips a duplicate inside the batch, and one of an event handled in an earlier batch', async () => {
+      const key = randomUUID(); // one key: one partition, and one producer request: one batch
+      const [before, twice, after] = ['before', 'Twice', 'after'].map((name) => leadCreated(key, name));
+      const metricsUrl = `${consumer.baseUrl}/metrics`;
+      const duplicatesBefore = await readMetric(metricsUrl, 'messaging_events_total', { consumer: group, outcome: 'duplicate' });
+
+      await kafkaProducer.send({ topic: 'lead.created', messages: [before, twice, after, twice].map(asMessage) });
+      await handledAfter(key);
+      await kafkaProducer.send({ topic: 'lead.created', messages: [asMessage(twice)] });
+      await handledAfter(key);
+
+      const effects = await effectsInOrder(key);
+      expect(effects.map((effect) => effect.first_name)).toEqual(['before', 'Twice', 'after']);
+      expect(new Set(effects.map((effect) => effect.tx)).size).toBe(1);
+      expect(await readMetric(metricsUrl, 'messaging_events_total', { consumer: group, outcome: 'duplicate' })).toBe(duplicatesBefore + 2);
+    });
+
+    it('commits the events before a failing handler, dead-letters it after its retries, then handles the rest once, in order', async () => {
+      const key = randomUUID();
+      const events = ['first', 'second', 'always-fails', 'third', 'fourth'].map((name) => leadCreated(key, name));
+      const failing = events[2];
+
+      await kafkaProducer.send({ topic: 'lead.created', messages: events.map(asMessage) });
+      await handledAfter(key);
+
+      const effects = await effectsInOrder(key);
+      expect(effects.map((effect) => effect.first_name)).toEqual(['first', 'second', 'third', 'fourth']);
+      expect(effects.map((effect) => effect.event_id)).toEqual([0, 1, 3, 4].map((i) => events[i].headers.ce_id));
+      // Those before the failure committed together; those after it, together in a new transaction.
+      expect(effects[1].tx).toBe(effects[0].tx);
+      expect(effects[3].tx).toBe(effects[2].tx);
+      expect(effects[2].tx).not.toBe(effects[0].tx);
+
+      const letters = (await kcatRead(dlqTopic)).filter((m) => m.key === key);
+      expect(letters).toHaveLength(1);
+      expect(letters[0].headers).toMatchObject({ ce_id: failing.headers.ce_id, dlq_reason: 'handler failed', dlq_attempts: '3' });
+      // Its inbox row went with its effects: were it delivered again, it would be handled again.
+      expect(await queryDatabase(consumerDb.url, `SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [failing.headers.ce_id])).toHaveLength(0);
+    });
+
+    it('does not let a handler that swallowed a failed statement take the rest of its transaction down with it', async () => {
+      const key = randomUUID();
+      const events = ['first', 'swallows-error', 'last'].map((name) => leadCreated(key, name));
+
+      await kafkaProducer.send({ topic: 'lead.created', messages: events.map(asMessage) });
+      await handledAfter(key);
+
+      expect((await effectsInOrder(key)).map((effect) => effect.first_name)).toEqual(['first', 'last']);
+      const letters = (await kcatRead(dlqTopic)).filter((m) => m.key === key);
+      expect(letters.map((letter) => letter.headers)).toEqual([
+        expect.objectContaining({ ce_id: events[1].headers.ce_id, dlq_reason: 'handler failed', dlq_attempts: '3' }),
+      ]);
+      expect(letters[0].headers.dlq_error).toContain('SwallowedStatementError');
+    });
+  });
+
   describe('poison messages go to <group>.dlq with their origin, and the partition keeps flowing', () => {
     async function deadLetters(key: string) {
       return (await kcatRead(dlqTopic)).filter((m) => m.key === key);

@@ -1,4 +1,5 @@
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
+import { MessagingOutboxQueue1764288000000 } from './messaging-outbox-queue.migration';
 import { CreateMessagingTables1764115200000 } from './messaging-tables.migration';
 
 type EntityTarget = Function | EntitySchema;
@@ -10,7 +11,7 @@ export interface DataSourceSettings {
   /** Shown in `pg_stat_activity`, so operators can tell the services apart. */
   readonly applicationName: string;
   readonly entities?: EntityTarget[];
-  /** The service's migrations; the messaging tables (outbox, inbox) are always included first. */
+  /** The service's migrations; the messaging tables' (outbox, its queue, inbox) are always included first. */
   readonly migrations?: MigrationClass[];
   readonly poolSize?: number;
 }
@@ -22,7 +23,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     url: settings.url,
     applicationName: settings.applicationName,
     entities: settings.entities ?? [],
-    migrations: [CreateMessagingTables1764115200000, ...(settings.migrations ?? [])],
+    migrations: [CreateMessagingTables1764115200000, MessagingOutboxQueue1764288000000, ...(settings.migrations ?? [])],
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -1,4 +1,5 @@
 export { createTestDatabase, queryDatabase, type TestDatabase } from './databases';
+export { startDevModel, type DevModel, type DevModelMode, type DevModelRequest, type DevModelRequestBody, type DevModelSettings } from './dev-model';
 export { startDnsServer, type DnsQuery, type DnsRecord, type DnsServer } from './dns-server';
 export { expectEventually } from './expect-eventually';
 export { launch, provisionInfrastructure, type Infrastructure } from './infrastructure';

@@ -1,7 +1,7 @@
 import { EventDecodeError, decodeEvent, findTopic, type DecodedEvent } from '@leads/contracts';
-import { SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
 import { RpcException, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { lastValueFrom } from 'rxjs';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -12,20 +12,43 @@ import { contextFromTraceHeaders, startMessagingSpan } from '../trace-context';
 import { EventContext, NonRetryableEventError, type Delivery } from './event-context';
 
 export interface RetrySettings {
-  /** Attempts in place before a message goes to the dead-letter topic. */
+  /** Attempts before a message goes to the dead-letter topic (the first one may be part of a batch transaction). */
   readonly attempts: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
+}
+
+/** How large one database transaction over the messages of a partition batch may grow. */
+export interface BatchTransactionSettings {
+  /**
+   * Messages per transaction at most. Each handler runs in a savepoint, i.e. a subtransaction;
+   * PostgreSQL caches 64 of them per transaction, beyond which every other session's snapshots
+   * get costlier while the transaction runs ("subxid overflow"): hence the default of 64.
+   */
+  readonly maxMessages: number;
+  /** No further message joins a transaction open for this long (bounds lock hold times; the partition heartbeats between transactions). */
+  readonly maxMs: number;
 }
 
 export interface KafkaTransportSettings {
   /** The consumer group of handlers that name no group of their own. */
   readonly groupId: string;
   readonly retry?: Partial<RetrySettings>;
-  /** Partitions handled in parallel per consumer; order within a partition is always kept. */
+  /**
+   * Partitions handled in parallel per consumer group, each on a database connection of its own
+   * while it does; order within a partition is always kept. Default: the partition count of the
+   * group's largest topic, so one fetch is handled in one round.
+   */
   readonly partitionsConsumedConcurrently?: number;
   /** How soon a consumer that died without leaving is replaced in its group. */
   readonly sessionTimeoutMs?: number;
+  readonly transaction?: Partial<BatchTransactionSettings>;
+  /**
+   * Offsets of handled messages are committed to Kafka this often (and when the transport
+   * closes), not after every batch. A crash redelivers what was handled since the last commit;
+   * the inbox skips it.
+   */
+  readonly offsetCommitIntervalMs?: number;
 }
 
 /** `@EventPattern('lead.created', { group: 'enrichment-slow' })` gives a handler its own consumer group. */
@@ -36,21 +59,62 @@ export interface EventPatternExtras {
 type Outcome = 'handled' | 'duplicate';
 
 const defaultRetry: RetrySettings = { attempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 };
+const defaultBatchTransaction: BatchTransactionSettings = { maxMessages: 64, maxMs: 1_000 };
+const DEFAULT_OFFSET_COMMIT_INTERVAL_MS = 1_000;
+/** How long close() waits for the last offset commit (the broker may be down). */
+const FINAL_COMMIT_TIMEOUT_MS = 5_000;
+const SAVEPOINT = 'leads_message';
+
+/** One message of a kafkajs batch as the transport works on it; its span lives until it is handled or dead-lettered. */
+interface Item {
+  readonly delivery: Delivery;
+  readonly message: KafkaMessage;
+  readonly event?: DecodedEvent;
+  readonly decodeError?: EventDecodeError;
+  parent?: Context;
+  span?: Span;
+  stopTimer?: () => void;
+  settled?: boolean;
+}
+
+type DecodedItem = Item & { readonly event: DecodedEvent };
+type StartedItem = DecodedItem & { parent: Context; span: Span; stopTimer: () => void };
+
+/** The result of one batch transaction: how many of its messages it settled, and the one whose handler failed. */
+interface ChunkResult {
+  readonly settled: number;
+  readonly failure?: { readonly item: StartedItem; readonly error: unknown };
+}
+
+/** Per consumer group: its kafkajs consumer, the batches in flight, and how to commit what they resolved. */
+interface GroupConsumer {
+  readonly consumer: Consumer;
+  readonly inFlight: Set<Promise<void>>;
+  committer?: Pick<EachBatchPayload, 'commitOffsetsIfNecessary' | 'uncommittedOffsets'>;
+  committing?: Promise<void>;
+  timer?: NodeJS.Timeout;
+}
 
 /**
  * A Nest transport strategy on kafkajs, so handlers stay `@EventPattern(topic)` methods.
- * Per consumer group it runs one kafkajs consumer over that group's topics, batch by batch:
- * each message is decoded (CloudEvents binary mode + protobuf), its trace context continued,
- * and its handler run in a database transaction that first records (consumer, event id) in the
- * inbox, so a redelivery has no second effect. Failures retry in place with backoff, keeping
- * the partition's order; what still fails, or cannot be decoded, goes to `<group>.dlq` with its
- * origin in headers, and the partition moves on. Offsets are committed only for messages that
- * were handled or dead-lettered.
+ * Per consumer group it runs one kafkajs consumer over that group's topics, batch by batch.
+ * Each message is decoded (CloudEvents binary mode + protobuf) and its trace context continued.
+ * The messages of a partition batch are handled in one database transaction (bounded in size and
+ * time): one multi-row inbox insert tells the duplicates apart, then each new message's handler
+ * runs in order in a savepoint of its own, and one commit makes all their effects and inbox rows
+ * durable at once, so a redelivery has no second effect. A handler that throws is rolled back to
+ * its savepoint; what came before it commits, it is retried alone with backoff (keeping the
+ * partition's order), and the rest of the batch follows in a new transaction. What still fails,
+ * or cannot be decoded, goes to `<group>.dlq` with its origin in headers, and the partition moves
+ * on. Offsets are resolved only for messages that were handled (committed) or dead-lettered, and
+ * committed to Kafka on an interval and on close.
  */
 export class KafkaTransport extends Server implements CustomTransportStrategy {
   override readonly propagatesEventHandlerErrors = true;
   private readonly retry: RetrySettings;
+  private readonly bounds: BatchTransactionSettings;
   private readonly consumers: Consumer[] = [];
+  private readonly groups: GroupConsumer[] = [];
   private readonly shutdown = new AbortController();
 
   constructor(
@@ -63,6 +127,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   ) {
     super();
     this.retry = { ...defaultRetry, ...settings.retry };
+    this.bounds = { ...defaultBatchTransaction, ...settings.transaction };
+    if (!(this.bounds.maxMessages >= 1)) throw new Error('transaction.maxMessages must be at least 1');
   }
 
   on(): void {
@@ -103,9 +169,20 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     }
   }
 
+  /** Stops intake between messages, lets the batches in flight finish, commits their offsets, leaves the groups. */
   async close(): Promise<void> {
     this.shutdown.abort();
-    await Promise.all(this.consumers.map((consumer) => consumer.disconnect()));
+    await Promise.all(
+      this.groups.map(async (group) => {
+        clearInterval(group.timer);
+        await Promise.allSettled([...group.inFlight]);
+        await withTimeout(this.commitHandled(group), FINAL_COMMIT_TIMEOUT_MS).catch((error) =>
+          this.log.warn({ err: error }, 'could not commit the last offsets; the inbox will skip their redelivery'),
+        );
+        await group.consumer.disconnect();
+      }),
+    );
+    this.groups.length = 0;
     this.consumers.length = 0;
   }
 
@@ -119,86 +196,275 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
+    const state: GroupConsumer = { consumer, inFlight: new Set() };
     await consumer.run({
+      // Offsets are committed by commitHandled: on an interval, when a batch fails, and on close.
+      autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently ?? 3,
-      eachBatch: (payload) => this.consumeBatch(group, payload),
+      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently ?? Math.max(...topics.map((topic) => findTopic(topic)!.partitions)),
+      eachBatch: (payload) => {
+        state.committer = payload;
+        const consumed = this.consumeBatch(group, payload, state);
+        const forget = () => state.inFlight.delete(consumed);
+        state.inFlight.add(consumed);
+        consumed.then(forget, forget);
+        return consumed;
+      },
     });
+    state.timer = setInterval(() => {
+      if (state.committing) return; // e.g. the broker is down: one commit at a time
+      this.commitHandled(state).catch((error) => this.log.debug({ err: error, group }, 'offset commit failed; retried at the next interval'));
+    },
+      this.settings.offsetCommitIntervalMs ?? DEFAULT_OFFSET_COMMIT_INTERVAL_MS,
+    );
+    state.timer.unref();
+    this.groups.push(state);
     this.consumers.push(consumer);
     this.log.info({ group, topics }, 'consuming');
   }
 
-  private async consumeBatch(group: string, payload: EachBatchPayload): Promise<void> {
+  /** Commits the offsets resolved since the last commit (one commit at a time). */
+  private async commitHandled(group: GroupConsumer): Promise<void> {
+    while (group.committing) await group.committing.catch(() => undefined);
+    const committer = group.committer;
+    if (!committer) return;
+    const offsets = committer.uncommittedOffsets();
+    if (offsets.topics.length === 0) return;
+    group.committing = committer.commitOffsetsIfNecessary(offsets);
+    try {
+      await group.committing;
+    } finally {
+      group.committing = undefined;
+    }
+  }
+
+  private async consumeBatch(group: string, payload: EachBatchPayload, state: GroupConsumer): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.shutdown.signal.aborted) return;
-      const delivery: Delivery = { consumer: group, topic: batch.topic, partition: batch.partition, offset: message.offset };
-      await this.consume(delivery, message, heartbeat);
-      resolveOffset(message.offset);
+    const stopping = () => !isRunning() || isStale() || this.shutdown.signal.aborted;
+    const items: Item[] = [];
+    const itemAt = (index: number): Item => (items[index] ??= decode(group, batch, batch.messages[index]));
+    let next = 0;
+    try {
+      while (next < batch.messages.length && !stopping()) {
+        const first = itemAt(next);
+        if (!first.event) {
+          const error = first.decodeError!;
+          await this.deadLetter(first.delivery, first.message, error, 0, `undecodable: ${error.reason}`);
+          resolveOffset(first.message.offset);
+          next += 1;
+          await heartbeat();
+          continue;
+        }
+        // A run of decodable messages; an undecodable one ends it and is dead-lettered in turn.
+        const chunk: DecodedItem[] = [first as DecodedItem];
+        while (chunk.length < this.bounds.maxMessages && next + chunk.length < batch.messages.length) {
+          const item = itemAt(next + chunk.length);
+          if (!item.event) break;
+          chunk.push(item as DecodedItem);
+        }
+        const { settled, failure } = await this.handleChunk(chunk, stopping);
+        if (settled > 0) resolveOffset(chunk[settled - 1].message.offset);
+        next += settled;
+        if (failure) {
+          await this.retryAlone(failure.item, failure.error, heartbeat);
+          resolveOffset(failure.item.message.offset);
+          next += 1;
+        }
+        await heartbeat();
+      }
+    } catch (error) {
+      // As kafkajs's own auto-commit would: keep the progress made before leaving (shutdown, rebalance).
+      await this.commitHandled(state).catch(() => undefined);
+      throw error;
+    } finally {
+      // Begun and never settled (stopped, or a failed transaction and then a rebalance): redelivered later.
+      for (const item of items) if (item?.span && !item.settled) item.span.end();
+    }
+  }
+
+  /**
+   * Handles a run of decoded messages of one partition in one transaction: a multi-row inbox
+   * insert, then each new message's handler in a savepoint, then one commit and the after-commit
+   * hooks. Stops early, committing what it handled, when a handler throws (the savepoint is rolled
+   * back), when the time budget is spent, or when the consumer stops. The inbox rows of the messages
+   * it did not handle are removed before the commit, so they count as new when they come again.
+   */
+  private async handleChunk(chunk: DecodedItem[], stopping: () => boolean): Promise<ChunkResult> {
+    const { consumer, topic } = chunk[0].delivery;
+    const handler = this.getHandlerByPattern(topic) as MessageHandler;
+    type Done = { item: StartedItem; eventContext?: EventContext };
+    const done: Done[] = [];
+    let failure: ChunkResult['failure'];
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const ids = [...new Set(chunk.map((item) => item.event.attributes.id))].sort();
+      const inserted: Array<{ event_id: string }> = await runner.query(
+        `INSERT INTO messaging_inbox (consumer, event_id, topic) SELECT $1, event_id, $3 FROM unnest($2::text[]) AS event_id
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [consumer, ids, topic],
+      );
+      /** Event ids whose inbox row this transaction inserted and whose handler has not run (yet). */
+      const unhandled = new Set(inserted.map((row) => row.event_id));
+      /** The message in the current savepoint: its handler returned; it is done once the savepoint is released. */
+      let open: Done | undefined;
+      /**
+       * Releases the open message's savepoint, then runs `then` (one round trip). A refused release
+       * means a statement of that handler failed and the handler swallowed the error (the
+       * transaction is aborted): the message is rolled back to its savepoint and counts as failed.
+       */
+      const release = async (then = ''): Promise<boolean> => {
+        const entry = open!;
+        open = undefined;
+        try {
+          await runner.query(`RELEASE SAVEPOINT ${SAVEPOINT}${then && `; ${then}`}`);
+        } catch (error) {
+          await runner.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`); // throws if the savepoint is gone: the transaction failed
+          unhandled.add(entry.item.event.attributes.id);
+          failure = { item: entry.item, error: new SwallowedStatementError(error) };
+          return false;
+        }
+        done.push(entry);
+        return true;
+      };
+      const opened = performance.now();
+      for (const next of chunk) {
+        if ((done.length > 0 || open) && (stopping() || performance.now() - opened >= this.bounds.maxMs)) break;
+        const item = this.begin(next);
+        const eventId = item.event.attributes.id;
+        if (!unhandled.has(eventId)) {
+          // Handled before, or earlier in this chunk: skipped.
+          if (open && !(await release())) break;
+          done.push({ item });
+          continue;
+        }
+        if (open) {
+          if (!(await release(`SAVEPOINT ${SAVEPOINT}`))) break;
+        } else {
+          await runner.query(`SAVEPOINT ${SAVEPOINT}`);
+        }
+        unhandled.delete(eventId);
+        const eventContext = new EventContext(runner.manager, item.event, item.delivery);
+        try {
+          await context.with(trace.setSpan(item.parent, item.span), () => this.runHandler(handler, item.event, eventContext));
+        } catch (error) {
+          await runner.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+          unhandled.add(eventId);
+          failure = { item, error };
+          break;
+        }
+        open = { item, eventContext };
+      }
+      if (open) await release();
+      if (done.some((entry) => entry.eventContext)) {
+        if (unhandled.size > 0) {
+          await runner.query(`DELETE FROM messaging_inbox WHERE consumer = $1 AND event_id = ANY($2::text[])`, [consumer, [...unhandled]]);
+        }
+        await runner.commitTransaction();
+      } else {
+        await runner.rollbackTransaction(); // duplicates only, or nothing: there is nothing to keep
+      }
+    } catch (error) {
+      // The transaction itself failed (connection lost, commit refused...): nothing of it is
+      // committed. The failure counts as an attempt of its first message, retried alone.
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      return { settled: 0, failure: { item: this.begin(chunk[0]), error } };
+    } finally {
+      await runner.release();
+    }
+    for (const { item, eventContext } of done) {
+      if (eventContext) this.runAfterCommitHooks(eventContext);
+      this.settle(item, eventContext ? 'handled' : 'duplicate');
+    }
+    return { settled: done.length, failure };
+  }
+
+  private async runHandler(handler: MessageHandler, event: DecodedEvent, eventContext: EventContext): Promise<void> {
+    const result = await handler(event.data, eventContext);
+    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  private runAfterCommitHooks(eventContext: EventContext): void {
+    try {
+      eventContext.runAfterCommitHooks();
+    } catch (error) {
+      // The effects are committed: a failing hook cannot undo them, nor make the event new again.
+      this.log.error({ err: error, ...eventContext.delivery }, 'an after-commit hook failed');
+    }
+  }
+
+  /** Starts the message's `process <topic>` span (parented from its headers) and duration timer, once. */
+  private begin(item: DecodedItem): StartedItem {
+    if (!item.span) {
+      const { delivery, event } = item;
+      item.parent = contextFromTraceHeaders(event.traceHeaders);
+      item.span = startMessagingSpan('process', delivery.topic, item.parent, {
+        'messaging.message.id': event.attributes.id,
+        'messaging.consumer.group.name': delivery.consumer,
+        'messaging.destination.partition.id': String(delivery.partition),
+        'messaging.kafka.offset': Number(delivery.offset),
+        'messaging.kafka.message.key': event.key ?? '',
+        'cloudevents.event_type': event.attributes.type,
+        'cloudevents.event_subject': event.attributes.subject ?? '',
+      });
+      item.stopTimer = this.metrics.handleDuration.startTimer({ consumer: delivery.consumer, topic: delivery.topic });
+    }
+    return item as StartedItem;
+  }
+
+  private settle(item: StartedItem, outcome: Outcome): void {
+    item.span.setAttribute('messaging.inbox.duplicate', outcome === 'duplicate');
+    this.metrics.events.inc({ consumer: item.delivery.consumer, topic: item.delivery.topic, outcome });
+    this.finish(item);
+  }
+
+  private finish(item: StartedItem): void {
+    item.settled = true;
+    item.stopTimer();
+    item.span.end();
+  }
+
+  /** A message whose first attempt (in a batch transaction) failed: the further attempts, alone, with backoff; then the DLQ. */
+  private async retryAlone(item: StartedItem, error: unknown, heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await context.with(trace.setSpan(item.parent, item.span), () => this.consumeWithRetries(item, error, heartbeat));
+    } finally {
+      this.finish(item);
+    }
+  }
+
+  private async consumeWithRetries(item: StartedItem, firstError: unknown, heartbeat: () => Promise<void>): Promise<void> {
+    const { delivery, message, event, span } = item;
+    let thrown = firstError;
+    for (let attempt = 1; ; attempt += 1) {
+      if (attempt > 1) {
+        try {
+          const outcome = await this.handleOnce(delivery, event);
+          span.setAttribute('messaging.inbox.duplicate', outcome === 'duplicate');
+          this.metrics.events.inc({ consumer: delivery.consumer, topic: delivery.topic, outcome });
+          return;
+        } catch (error) {
+          thrown = error;
+        }
+      }
+      // An app-wide exception filter that rethrows (runService's ProblemDetailsFilter does for
+      // non-HTTP) hands back the RpcException that KeepHandlerErrorsInterceptor wrapped the error in.
+      const error = thrown instanceof RpcException ? thrown.getError() : thrown;
+      span.recordException(error as Error);
+      const final = attempt >= this.retry.attempts || error instanceof NonRetryableEventError;
+      if (final) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        return this.deadLetter(delivery, message, error, attempt, 'handler failed');
+      }
+      const delayMs = backoff(attempt, this.retry);
+      this.log.warn({ err: error, ...delivery, attempt, retryInMs: delayMs }, 'event handler failed; retrying');
+      await this.pause(delayMs);
+      if (this.shutdown.signal.aborted) throw new Error('shutting down: the event will be redelivered', { cause: thrown });
       await heartbeat();
     }
   }
 
-  private async consume(delivery: Delivery, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
-    let event: DecodedEvent;
-    try {
-      event = decodeEvent(delivery.topic, message);
-    } catch (error) {
-      if (!(error instanceof EventDecodeError)) throw error;
-      return this.deadLetter(delivery, message, error, 0, `undecodable: ${error.reason}`);
-    }
-    const parent = contextFromTraceHeaders(event.traceHeaders);
-    const span = startMessagingSpan('process', delivery.topic, parent, {
-      'messaging.message.id': event.attributes.id,
-      'messaging.consumer.group.name': delivery.consumer,
-      'messaging.destination.partition.id': String(delivery.partition),
-      'messaging.kafka.offset': Number(delivery.offset),
-      'messaging.kafka.message.key': event.key ?? '',
-      'cloudevents.event_type': event.attributes.type,
-      'cloudevents.event_subject': event.attributes.subject ?? '',
-    });
-    const stopTimer = this.metrics.handleDuration.startTimer({ consumer: delivery.consumer, topic: delivery.topic });
-    try {
-      await context.with(trace.setSpan(parent, span), () => this.consumeWithRetries(delivery, message, event, span, heartbeat));
-    } finally {
-      stopTimer();
-      span.end();
-    }
-  }
-
-  private async consumeWithRetries(
-    delivery: Delivery,
-    message: KafkaMessage,
-    event: DecodedEvent,
-    span: ReturnType<typeof startMessagingSpan>,
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const outcome = await this.handleOnce(delivery, event);
-        span.setAttribute('messaging.inbox.duplicate', outcome === 'duplicate');
-        this.metrics.events.inc({ consumer: delivery.consumer, topic: delivery.topic, outcome });
-        return;
-      } catch (thrown) {
-        // An app-wide exception filter that rethrows (runService's ProblemDetailsFilter does for
-        // non-HTTP) hands back the RpcException that KeepHandlerErrorsInterceptor wrapped the error in.
-        const error = thrown instanceof RpcException ? thrown.getError() : thrown;
-        span.recordException(error as Error);
-        const final = attempt >= this.retry.attempts || error instanceof NonRetryableEventError;
-        if (final) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-          return this.deadLetter(delivery, message, error, attempt, 'handler failed');
-        }
-        const delayMs = backoff(attempt, this.retry);
-        this.log.warn({ err: error, ...delivery, attempt, retryInMs: delayMs }, 'event handler failed; retrying');
-        await this.pause(delayMs);
-        if (this.shutdown.signal.aborted) throw new Error('shutting down: the event will be redelivered', { cause: thrown });
-        await heartbeat();
-      }
-    }
-  }
-
-  /** Runs the handler in a transaction with the inbox insert; a known event id is skipped. */
+  /** Runs the handler alone in a transaction with the inbox insert; a known event id is skipped. */
   private async handleOnce(delivery: Delivery, event: DecodedEvent): Promise<Outcome> {
     const handler = this.getHandlerByPattern(delivery.topic) as MessageHandler;
     let eventContext: EventContext | undefined;
@@ -210,11 +476,15 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       );
       if (inserted.length === 0) return 'duplicate';
       eventContext = new EventContext(manager, event, delivery);
-      const result = await handler(event.data, eventContext);
-      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      await this.runHandler(handler, event, eventContext);
+      // Fails if a statement of the handler failed and the handler went on: PostgreSQL would turn
+      // the COMMIT of that aborted transaction into a silent ROLLBACK.
+      await manager.query('SELECT 1').catch((error: unknown) => {
+        throw new SwallowedStatementError(error);
+      });
       return 'handled';
     });
-    if (outcome === 'handled') eventContext?.runAfterCommitHooks();
+    if (outcome === 'handled' && eventContext) this.runAfterCommitHooks(eventContext);
     return outcome;
   }
 
@@ -251,6 +521,25 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 }
 
+/** The handler returned, but one of its statements had failed (the transaction is aborted): its effects cannot commit. */
+class SwallowedStatementError extends Error {
+  override name = 'SwallowedStatementError';
+
+  constructor(cause: unknown) {
+    super('a statement of the handler failed and the handler went on as if it had not', { cause });
+  }
+}
+
+function decode(consumer: string, batch: Batch, message: KafkaMessage): Item {
+  const delivery: Delivery = { consumer, topic: batch.topic, partition: batch.partition, offset: message.offset };
+  try {
+    return { delivery, message, event: decodeEvent(delivery.topic, message) };
+  } catch (error) {
+    if (!(error instanceof EventDecodeError)) throw error;
+    return { delivery, message, decodeError: error };
+  }
+}
+
 function backoff(attempt: number, retry: RetrySettings): number {
   const exponential = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** (attempt - 1));
   return Math.round(exponential / 2 + (Math.random() * exponential) / 2);
@@ -258,4 +547,18 @@ function backoff(attempt: number, retry: RetrySettings): number {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

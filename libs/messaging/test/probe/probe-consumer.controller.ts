@@ -11,6 +11,11 @@ export class ProbeConsumerController {
   async onLeadCreated(@Payload() event: LeadCreated, @Ctx() context: EventContext): Promise<void> {
     const firstName = event.profile?.firstName ?? '';
     if (firstName === 'always-fails') throw new Error(`probe handler refuses lead ${event.leadId}`);
+    if (firstName === 'swallows-error') {
+      // A handler bug: a failed statement caught and ignored leaves the transaction aborted.
+      await context.manager.query(`SELECT 1 / 0`).catch(() => undefined);
+      return;
+    }
     await context.manager.query(`INSERT INTO probe_effects (event_id, lead_id, first_name) VALUES ($1, $2, $3)`, [
       context.eventId,
       event.leadId,

@@ -11,7 +11,9 @@ export class CreateProbeTables1764115300000 implements MigrationInterface {
         event_id text NOT NULL,
         lead_id text NOT NULL,
         first_name text NOT NULL,
-        handled_at timestamptz NOT NULL DEFAULT now()
+        handled_at timestamptz NOT NULL DEFAULT now(),
+        -- The (top-level) transaction that wrote the effect: which events were handled together.
+        tx bigint NOT NULL DEFAULT txid_current()
       )`);
   }
 

@@ -1,0 +1,37 @@
+import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ParseIdPipe, Scope, ZodValidationPipe, type RequestScope } from '@leads/service';
+import { z } from 'zod';
+import { GatewayAuthGuard } from '../auth/gateway-auth.guard';
+import { ApiJsonBody, ApiJsonResponse } from '../gateway/openapi';
+import { RequestAnalysis } from './request-analysis.usecase';
+
+const retrySchema = z.strictObject({ reason: z.string().max(500).optional() }).optional();
+
+@ApiTags('Leads')
+@ApiBearerAuth()
+@UseGuards(GatewayAuthGuard)
+@Controller('v1/leads')
+export class AnalysisController {
+  constructor(private readonly analysis: RequestAnalysis) {}
+
+  @Post('retry-failed')
+  @HttpCode(202)
+  @ApiJsonBody(z.strictObject({ reason: z.string().max(500).optional() }), 'Optional: why (kept with the request).')
+  @ApiJsonResponse(202, '`{requested}`: how many failed leads of the workspace were sent for a new AI analysis (leads that failed at enrichment are left out).')
+  retryFailed(@Scope() scope: RequestScope, @Body(new ZodValidationPipe(retrySchema)) body: z.infer<typeof retrySchema>) {
+    return this.analysis.retryFailed(scope, body?.reason);
+  }
+
+  @Post(':id/retry-analysis')
+  @HttpCode(202)
+  @ApiJsonBody(z.strictObject({ reason: z.string().max(500).optional() }), 'Optional: why (kept with the request).')
+  @ApiJsonResponse(202, '`{leadId, requested: 1}`: a new AI analysis was requested; the lead shows `scored` or `failed` once it is done.')
+  retryAnalysis(
+    @Scope() scope: RequestScope,
+    @Param('id', new ParseIdPipe('Lead')) id: string,
+    @Body(new ZodValidationPipe(retrySchema)) body: z.infer<typeof retrySchema>,
+  ) {
+    return this.analysis.retryOne(scope, id, body?.reason);
+  }
+}
