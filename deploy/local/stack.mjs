@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUN_DIR = path.join(REPO, '.data', 'run');
 const DEV_BROKER = { name: 'dev', port: 9092, controllerPort: 9093 };
+const DEV_MODEL = { name: 'dev-model', port: 3009, model: 'dev-model-1' };
 const READY_DEADLINE_MS = 90_000;
 const PASSED_THROUGH = /^(OPENAI_API_KEY|OPENAI_BASE_URL|SCORING_MODEL|SMTP_URL|DNS_SERVERS|LOG_LEVEL|OTEL_.*)$/;
 
@@ -114,6 +115,7 @@ async function up() {
     brokers = `127.0.0.1:${DEV_BROKER.port}`;
   }
   const list = services();
+  if (!process.env.OPENAI_API_KEY && list.some(({ name }) => name === 'scoring')) await startDevModel();
   const localDatabases = list
     .filter(({ name }) => !process.env[`${name.toUpperCase()}_DATABASE_URL`])
     .map(({ name }) => `leads_${name}`);
@@ -143,8 +145,48 @@ async function up() {
   for (const service of list) lines.push(`${service.name.padEnd(12)} http://localhost:${service.port}${service.public ? '  (public gateway: API, /docs, console)' : ''}`);
   if (list.length === 0) lines.push('(no services yet: services/<name>/src/main.ts appear as their issues land)');
   lines.push('logs: .data/run/<service>.log   stop: make down');
+  if (devModelInUse) {
+    lines.push('');
+    lines.push('!!! OPENAI_API_KEY is not set: scores come from the DEV MODEL (deterministic fakes, model');
+    lines.push(`!!! "${DEV_MODEL.model}" on :${DEV_MODEL.port}), not from a real AI. Set OPENAI_API_KEY for real scores.`);
+  }
   process.stdout.write(`\n500 Leads is up\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
 }
+
+/**
+ * Without OPENAI_API_KEY, scores come from the dev model: a deterministic OpenAI-compatible
+ * server. Every score it produces carries its model name; the banner says so loudly.
+ */
+async function startDevModel() {
+  Object.assign(process.env, {
+    OPENAI_BASE_URL: `http://127.0.0.1:${DEV_MODEL.port}/v1`,
+    OPENAI_API_KEY: 'dev-model',
+    SCORING_MODEL: DEV_MODEL.model,
+  });
+  devModelInUse = true;
+  if (runningPid(DEV_MODEL.name)) return;
+  const out = fs.openSync(path.join(RUN_DIR, `${DEV_MODEL.name}.log`), 'a');
+  const child = spawn(process.execPath, [entry(DEV_MODEL)], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH, PORT: String(DEV_MODEL.port), DEV_MODEL_NAME: DEV_MODEL.model },
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  fs.writeFileSync(pidFile(DEV_MODEL.name), String(child.pid));
+  child.unref();
+  const deadline = Date.now() + READY_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(`http://127.0.0.1:${DEV_MODEL.port}/_dev/requests`);
+      return;
+    } catch {
+      await delay(250);
+    }
+  }
+  throw new Error('the dev model did not start; see .data/run/dev-model.log');
+}
+
+let devModelInUse = false;
 
 async function stopProcess(name) {
   const pid = runningPid(name);
@@ -161,6 +203,7 @@ async function stopProcess(name) {
 async function down() {
   const { services: all } = JSON.parse(fs.readFileSync(path.join(REPO, 'deploy/local/services.json'), 'utf8'));
   for (const { name } of [...all].reverse()) await stopProcess(name);
+  await stopProcess(DEV_MODEL.name);
   runLauncher('kafka.mjs', ['stop', '--name', DEV_BROKER.name]);
 }
 

@@ -51,7 +51,7 @@ const scored = (at: Date, score = 80): LeadFact => ({
   occurredAt: at,
   profile: profile('Ada'),
   enrichment: enrichment('example.com'),
-  score: { score, qualification: 'hot', reason: 'fits', model: 'gpt-test' },
+  score: { score, qualification: 'hot', reason: 'fits', model: 'gpt-test', companyName: 'Initech' },
 });
 const failed = (at: Date): LeadFact => ({
   type: 'failed',
@@ -62,6 +62,12 @@ const failed = (at: Date): LeadFact => ({
 const project = (facts: LeadFact[]) => facts.reduce(projectLead, blank(facts[0].occurredAt));
 
 describe('lead projection', () => {
+  it("takes the company the model recognised when the lead named none, and keeps the lead's own", () => {
+    const unnamed: LeadFact = { ...created(t(0)), profile: { ...profile('Ada'), companyName: null } } as LeadFact;
+    expect(project([unnamed, scored(t(1))]).companyName).toBe('Initech');
+    expect(project([created(t(0)), scored(t(1))]).companyName).toBe('Analytical Engines');
+  });
+
   it('in order: created → enriched → scored', () => {
     const lead = project([created(t(0)), enriched(t(1)), scored(t(2))]);
     expect(lead).toMatchObject({

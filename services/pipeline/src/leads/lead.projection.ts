@@ -61,6 +61,8 @@ export interface ScoreData {
   readonly qualification: QualificationName | null;
   readonly reason: string | null;
   readonly model: string | null;
+  /** The company the model recognised, whatever field it was under. */
+  readonly companyName: string | null;
 }
 
 export interface FailureJson {
@@ -136,6 +138,8 @@ export function projectLead(lead: ProjectedLead, fact: LeadFact): ProjectedLead 
       qualification: fact.score.qualification,
       qualificationReason: fact.score.reason,
       scoringModel: fact.score.model,
+      // A company the lead named itself stays; otherwise the one the model found.
+      companyName: next.companyName ?? fact.score.companyName,
       scoredAt: at,
     };
   }
@@ -195,6 +199,7 @@ export function scoreOf(event: LeadScored): ScoreData {
     qualification: enumName<QualificationName>(Qualification, event.qualification),
     reason: text(event.reason),
     model: text(event.model),
+    companyName: event.companyName ? event.companyName : null,
   };
 }
 
