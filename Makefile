@@ -38,7 +38,7 @@ test-int: install tools build
 	$(JEST) --selectProjects integration --runInBand --forceExit
 
 # Benchmarks print ratios against baselines measured in the same run (docs/benchmarks.md).
-BENCHES := messaging leads-api csv-import
+BENCHES := messaging leads-api csv-import scoring
 
 bench: install build
 	@for bench in $(BENCHES); do node --enable-source-maps dist/bench/$$bench.bench.js; done
