@@ -143,7 +143,8 @@ describe('AI analysis failures and retries, through the public API', () => {
     expect(await read(retry)).toEqual({ leadId: id, requested: 1 });
 
     const scored = await waitStatus(account, id, 'scored');
-    expect(submitted(scored)).toEqual(submitted(placed));
+    // What was submitted is intact; the company the model found under `organization` is shown.
+    expect(submitted(scored)).toEqual({ ...submitted(placed), companyName: 'Initech' });
     expect(scored).toMatchObject({ scoringModel: 'dev-model-1', failure: null, qualificationReason: expect.stringContaining('"organization"') });
     expect(scored.score).toEqual(expect.any(Number));
     expect(['hot', 'warm', 'cold']).toContain(scored.qualification);

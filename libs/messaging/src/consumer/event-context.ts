@@ -13,6 +13,12 @@ export interface Delivery {
  * What an `@EventPattern` handler gets with `@Ctx()`: the transaction its effects must use
  * (the inbox row that makes the delivery idempotent is in it), the event's CloudEvents
  * attributes and where it came from.
+ *
+ * The transaction may be shared with the events before and after this one on the same
+ * partition: the handler runs in a savepoint of its own, so if it throws only its own effects are
+ * rolled back. Use `manager` for every statement (a second connection from the pool could wait
+ * for one the consumer holds), and do not catch and ignore a failed statement: the transaction is
+ * then aborted, and the transport treats the event as failed.
  */
 export class EventContext extends BaseRpcContext<[DecodedEvent, Delivery]> {
   private readonly committedHooks: Array<() => void> = [];
