@@ -406,6 +406,7 @@ interface StagesResult {
   readonly consume: StageResult;
   readonly dbCeiling: StageResult;
   readonly dbCeilingBatch: StageResult;
+  readonly dbCeilingNoSavepoints: StageResult;
 }
 
 /**
@@ -455,6 +456,7 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
   await checkpoint(ctx.dataSource);
   const dbCeiling = await databaseCeiling(ctx, DB_CEILING_EVENTS, 1);
   const dbCeilingBatch = await databaseCeiling(ctx, STAGE_EVENTS, BATCH_TX_MESSAGES);
+  const dbCeilingNoSavepoints = await databaseCeiling(ctx, STAGE_EVENTS, BATCH_TX_MESSAGES, false);
 
   return {
     insert: { events, ms: insert.value, cpu: insert.cpu, db: insert.db },
@@ -462,6 +464,7 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
     consume: { events, ms: consume.value, cpu: consume.cpu, db: consume.db },
     dbCeiling,
     dbCeilingBatch,
+    dbCeilingNoSavepoints,
   };
 }
 
@@ -470,11 +473,12 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
  * partitions at a time. With `perTransaction` 1, one transaction per event [BEGIN, inbox insert,
  * effect insert, COMMIT]: the design before batch transactions. Otherwise the transport's design:
  * per transaction of `perTransaction` events [BEGIN, one multi-row inbox insert, per event a
- * savepoint and the effect insert, COMMIT].
+ * savepoint and the effect insert, COMMIT]. With `savepoints` false, the same without the savepoints:
+ * a diagnostic of what they cost (the transport needs them to roll back one failing handler alone).
  */
-async function databaseCeiling(ctx: Context, events: number, perTransaction: number): Promise<StageResult> {
+async function databaseCeiling(ctx: Context, events: number, perTransaction: number, savepoints = true): Promise<StageResult> {
   await checkpoint(ctx.dataSource);
-  const consumer = `bench-db-ceiling-${perTransaction}`;
+  const consumer = `bench-db-ceiling-${perTransaction}-${savepoints}`;
   const ceiling = await measured(ctx, async () => {
     let next = 0;
     const started = performance.now();
@@ -497,10 +501,10 @@ async function databaseCeiling(ctx: Context, events: number, perTransaction: num
             [consumer, ids, LEAD_CREATED],
           );
           for (const [index, id] of ids.entries()) {
-            await manager.query(index === 0 ? 'SAVEPOINT m' : 'RELEASE SAVEPOINT m; SAVEPOINT m');
+            if (savepoints) await manager.query(index === 0 ? 'SAVEPOINT m' : 'RELEASE SAVEPOINT m; SAVEPOINT m');
             await manager.query(`INSERT INTO bench_effects (event_id, lead_id) VALUES ($1, $2)`, [id, id]);
           }
-          await manager.query('RELEASE SAVEPOINT m');
+          if (savepoints) await manager.query('RELEASE SAVEPOINT m');
         });
       }
     };
@@ -510,9 +514,9 @@ async function databaseCeiling(ctx: Context, events: number, perTransaction: num
   const shape =
     perTransaction === 1
       ? 'per event [BEGIN, inbox insert, effect insert, COMMIT]'
-      : `per ${perTransaction} events [BEGIN, multi-row inbox insert, ${perTransaction} × (savepoint, effect insert), COMMIT]`;
+      : `per ${perTransaction} events [BEGIN, multi-row inbox insert, ${perTransaction} × (${savepoints ? 'savepoint, ' : ''}effect insert), COMMIT]`;
   log(
-    `  db ceiling ×${String(perTransaction).padEnd(3)}: ${fmt(rate(events, ceiling.value))} events/s (${fmt(events)} events, ${shape} ` +
+    `  db ceiling ×${`${perTransaction}${savepoints ? '' : '*'}`.padEnd(3)}: ${fmt(rate(events, ceiling.value))} events/s (${fmt(events)} events, ${shape} ` +
       `on ${LANES} connections, no Kafka, ${seconds(ceiling.value)})`,
   );
   log(`                  ${describeCpu(ceiling.cpu, events)}`);
@@ -728,6 +732,7 @@ async function run(ctx: Context): Promise<void> {
     rows.push(['stage alone: consume + inbox + handler', withCpu(stages.consume, 'events')]);
     rows.push([`db ceiling: one transaction per event, ${LANES} connections, no Kafka`, withCpu(stages.dbCeiling, 'events')]);
     rows.push([`db ceiling: transactions of ${BATCH_TX_MESSAGES} events with savepoints, ${LANES} connections, no Kafka`, withCpu(stages.dbCeilingBatch, 'events')]);
+    rows.push([`db ceiling: the same without savepoints (diagnostic: what they cost)`, withCpu(stages.dbCeilingNoSavepoints, 'events')]);
   }
 
   if (ONLY.has('latency')) {

@@ -64,6 +64,8 @@ const DEFAULT_OFFSET_COMMIT_INTERVAL_MS = 1_000;
 /** How long close() waits for the last offset commit (the broker may be down). */
 const FINAL_COMMIT_TIMEOUT_MS = 5_000;
 const SAVEPOINT = 'leads_message';
+/** SQLSTATE 25P02: a statement was sent to a transaction that an earlier failed statement aborted. */
+const IN_FAILED_SQL_TRANSACTION = '25P02';
 
 /** One message of a kafkajs batch as the transport works on it; its span lives until it is handled or dead-lettered. */
 interface Item {
@@ -284,8 +286,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   /**
    * Handles a run of decoded messages of one partition in one transaction: a multi-row inbox
-   * insert, then each new message's handler in a savepoint, then one commit and the after-commit
-   * hooks. Stops early, committing what it handled, when a handler throws (the savepoint is rolled
+   * insert, then each new message's handler in a savepoint (but the first), then one commit and the
+   * after-commit hooks. Stops early, committing what it handled, when a handler throws (the savepoint is rolled
    * back), when the time budget is spent, or when the consumer stops. The inbox rows of the messages
    * it did not handle are removed before the commit, so they count as new when they come again.
    */
@@ -295,6 +297,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     type Done = { item: StartedItem; eventContext?: EventContext };
     const done: Done[] = [];
     let failure: ChunkResult['failure'];
+    /** Set when the message that failed is the first one handled: the whole transaction goes, nothing before it needs keeping. */
+    let discard = false;
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
@@ -306,20 +310,31 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       );
       /** Event ids whose inbox row this transaction inserted and whose handler has not run (yet). */
       const unhandled = new Set(inserted.map((row) => row.event_id));
-      /** The message in the current savepoint: its handler returned; it is done once the savepoint is released. */
-      let open: Done | undefined;
       /**
-       * Releases the open message's savepoint, then runs `then` (one round trip). A refused release
-       * means a statement of that handler failed and the handler swallowed the error (the
-       * transaction is aborted): the message is rolled back to its savepoint and counts as failed.
+       * The message whose handler returned last; it is done once the statement that follows it
+       * succeeds. It has a savepoint of its own unless it is the first message the transaction
+       * handles (if that one fails, nothing before it needs keeping: the transaction is dropped).
        */
-      const release = async (then = ''): Promise<boolean> => {
+      let open: (Done & { savepoint: boolean }) | undefined;
+      /**
+       * Closes the open message with the next statement, `then` (one round trip): a refused
+       * statement means a statement of that handler failed and the handler went on as if not (the
+       * transaction is aborted). The message is rolled back (to its savepoint, or with the whole
+       * transaction) and counts as failed. Returns whether the message is done.
+       */
+      const close = async (then: string): Promise<boolean> => {
         const entry = open!;
         open = undefined;
         try {
-          await runner.query(`RELEASE SAVEPOINT ${SAVEPOINT}${then && `; ${then}`}`);
+          await runner.query(entry.savepoint ? `RELEASE SAVEPOINT ${SAVEPOINT}${then && `; ${then}`}` : then || 'SELECT 1');
         } catch (error) {
-          await runner.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`); // throws if the savepoint is gone: the transaction failed
+          if (entry.savepoint) {
+            await runner.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`); // throws if the savepoint is gone: the transaction failed
+          } else if ((error as { code?: string }).code === IN_FAILED_SQL_TRANSACTION) {
+            discard = true;
+          } else {
+            throw error;
+          }
           unhandled.add(entry.item.event.attributes.id);
           failure = { item: entry.item, error: new SwallowedStatementError(error) };
           return false;
@@ -334,13 +349,14 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         const eventId = item.event.attributes.id;
         if (!unhandled.has(eventId)) {
           // Handled before, or earlier in this chunk: skipped.
-          if (open && !(await release())) break;
+          if (open && !(await close(''))) break;
           done.push({ item });
           continue;
         }
+        const savepoint = open !== undefined || done.some((entry) => entry.eventContext);
         if (open) {
-          if (!(await release(`SAVEPOINT ${SAVEPOINT}`))) break;
-        } else {
+          if (!(await close(`SAVEPOINT ${SAVEPOINT}`))) break;
+        } else if (savepoint) {
           await runner.query(`SAVEPOINT ${SAVEPOINT}`);
         }
         unhandled.delete(eventId);
@@ -348,15 +364,16 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         try {
           await context.with(trace.setSpan(item.parent, item.span), () => this.runHandler(handler, item.event, eventContext));
         } catch (error) {
-          await runner.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+          if (savepoint) await runner.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+          else discard = true;
           unhandled.add(eventId);
           failure = { item, error };
           break;
         }
-        open = { item, eventContext };
+        open = { item, eventContext, savepoint };
       }
-      if (open) await release();
-      if (done.some((entry) => entry.eventContext)) {
+      if (open) await close('');
+      if (!discard && done.some((entry) => entry.eventContext)) {
         if (unhandled.size > 0) {
           await runner.query(`DELETE FROM messaging_inbox WHERE consumer = $1 AND event_id = ANY($2::text[])`, [consumer, [...unhandled]]);
         }
