@@ -9,3 +9,4 @@ export { freePort, readMetric } from './network';
 export { dataDir, repoRoot } from './repo-paths';
 export { signUp, startStack, type Stack, type StackOptions, type StackService } from './stack';
 export { runToCompletion, startServiceProcess, waitUntilReady, type ServiceProcess, type ServiceProcessOptions } from './service-process';
+export { startSmtpServer, type ReceivedMail, type SmtpServer } from './smtp-server';

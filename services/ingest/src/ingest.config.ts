@@ -18,6 +18,8 @@ const integer = (min: number, max: number) =>
 
 export const ingestSettings = {
   PIPELINE_URL: z.url().default('http://127.0.0.1:3005'),
+  SEQUENCES_URL: z.url().default('http://127.0.0.1:3003'),
+  NOTIFICATION_URL: z.url().default('http://127.0.0.1:3004'),
   /** Where the public URLs (webhook and form endpoints) point. */
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   /**

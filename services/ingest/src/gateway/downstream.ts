@@ -14,4 +14,12 @@ export class Downstream {
   pipeline<T>(scope: RequestScope, request: ForwardRequest): Promise<T> {
     return this.client.call<T>(this.config.PIPELINE_URL, scope, request);
   }
+
+  sequences<T>(scope: RequestScope, request: ForwardRequest): Promise<T> {
+    return this.client.call<T>(this.config.SEQUENCES_URL, scope, request);
+  }
+
+  notification<T>(scope: RequestScope, request: ForwardRequest): Promise<T> {
+    return this.client.call<T>(this.config.NOTIFICATION_URL, scope, request);
+  }
 }

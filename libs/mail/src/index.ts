@@ -1,0 +1,1 @@
+export { Mailer, mailSettings, type MailConfig, type OutgoingMail, type SentMail } from './mailer';
