@@ -9,7 +9,7 @@
 // Settings come from the environment, with the project's names: KAFKA_BROKERS,
 // <SERVICE>_DATABASE_URL (e.g. INGEST_DATABASE_URL; default
 // postgres://postgres@127.0.0.1:5432/leads_<service>), OPENAI_API_KEY, OPENAI_BASE_URL,
-// SCORING_MODEL, SMTP_URL, DNS_SERVERS and the standard OTEL_* variables. Each service process
+// SCORING_MODEL, SMTP_URL (unset: the local mail catcher), MAIL_FROM, PUBLIC_URL, DNS_SERVERS and the standard OTEL_* variables. Each service process
 // gets its own DATABASE_URL, PORT and OTEL_SERVICE_NAME. Run it with the project's Node 24.
 // Services must be built first (`npm run build`, done by `make up`).
 
@@ -24,8 +24,10 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const RUN_DIR = path.join(REPO, '.data', 'run');
 const DEV_BROKER = { name: 'dev', port: 9092, controllerPort: 9093 };
 const DEV_MODEL = { name: 'dev-model', port: 3009, model: 'dev-model-1' };
+const MAIL_CATCHER = { name: 'mail-catcher', smtpPort: 1025, httpPort: 1080 };
+const PUBLIC_URL = 'http://localhost:3000';
 const READY_DEADLINE_MS = 90_000;
-const PASSED_THROUGH = /^(OPENAI_API_KEY|OPENAI_BASE_URL|SCORING_MODEL|SMTP_URL|DNS_SERVERS|LOG_LEVEL|OTEL_.*)$/;
+const PASSED_THROUGH = /^(OPENAI_API_KEY|OPENAI_BASE_URL|SCORING_MODEL|SMTP_URL|MAIL_FROM|PUBLIC_URL|DNS_SERVERS|WEBHOOK_ALLOW_PRIVATE_TARGETS|LOG_LEVEL|OTEL_.*)$/;
 
 const log = (message) => process.stderr.write(`[stack] ${message}\n`);
 
@@ -72,6 +74,9 @@ function serviceEnv(service, brokers) {
   return {
     PATH: process.env.PATH,
     NODE_ENV: process.env.NODE_ENV || 'development',
+    PUBLIC_URL,
+    // Locally, outbound webhooks may target this machine (a receiver under development).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     ...passed,
     ...urls,
     INTERNAL_TOKEN: localSecret('INTERNAL_TOKEN', 24, 'hex'),
@@ -116,6 +121,7 @@ async function up() {
   }
   const list = services();
   if (!process.env.OPENAI_API_KEY && list.some(({ name }) => name === 'scoring')) await startDevModel();
+  if (!process.env.SMTP_URL) await startMailCatcher();
   const localDatabases = list
     .filter(({ name }) => !process.env[`${name.toUpperCase()}_DATABASE_URL`])
     .map(({ name }) => `leads_${name}`);
@@ -145,6 +151,7 @@ async function up() {
   for (const service of list) lines.push(`${service.name.padEnd(12)} http://localhost:${service.port}${service.public ? '  (public gateway: API, /docs, console)' : ''}`);
   if (list.length === 0) lines.push('(no services yet: services/<name>/src/main.ts appear as their issues land)');
   lines.push('logs: .data/run/<service>.log   stop: make down');
+  if (mailCatcherInUse) lines.push(`mail         http://localhost:${MAIL_CATCHER.httpPort}  (SMTP_URL is not set: the local mail catcher keeps sent mail; nothing is delivered)`);
   if (devModelInUse) {
     lines.push('');
     lines.push('!!! OPENAI_API_KEY is not set: scores come from the DEV MODEL (deterministic fakes, model');
@@ -164,29 +171,42 @@ async function startDevModel() {
     SCORING_MODEL: DEV_MODEL.model,
   });
   devModelInUse = true;
-  if (runningPid(DEV_MODEL.name)) return;
-  const out = fs.openSync(path.join(RUN_DIR, `${DEV_MODEL.name}.log`), 'a');
-  const child = spawn(process.execPath, [entry(DEV_MODEL)], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH, PORT: String(DEV_MODEL.port), DEV_MODEL_NAME: DEV_MODEL.model },
-    detached: true,
-    stdio: ['ignore', out, out],
-  });
-  fs.writeFileSync(pidFile(DEV_MODEL.name), String(child.pid));
+  await startLocalProcess(DEV_MODEL.name, [entry(DEV_MODEL)], { PORT: String(DEV_MODEL.port), DEV_MODEL_NAME: DEV_MODEL.model }, `http://127.0.0.1:${DEV_MODEL.port}/_dev/requests`);
+}
+
+/** Without SMTP_URL, mail goes to the local mail catcher: accepted, kept, shown on a web page, never delivered. */
+async function startMailCatcher() {
+  process.env.SMTP_URL = `smtp://127.0.0.1:${MAIL_CATCHER.smtpPort}`;
+  mailCatcherInUse = true;
+  await startLocalProcess(
+    MAIL_CATCHER.name,
+    [path.join(REPO, 'deploy/local/mail-catcher.mjs')],
+    { SMTP_PORT: String(MAIL_CATCHER.smtpPort), HTTP_PORT: String(MAIL_CATCHER.httpPort) },
+    `http://127.0.0.1:${MAIL_CATCHER.httpPort}/messages`,
+  );
+}
+
+/** Starts a detached helper process (unless it runs already) and waits until `readyUrl` answers. */
+async function startLocalProcess(name, args, env, readyUrl) {
+  if (runningPid(name)) return;
+  const out = fs.openSync(path.join(RUN_DIR, `${name}.log`), 'a');
+  const child = spawn(process.execPath, args, { cwd: REPO, env: { PATH: process.env.PATH, ...env }, detached: true, stdio: ['ignore', out, out] });
+  fs.writeFileSync(pidFile(name), String(child.pid));
   child.unref();
   const deadline = Date.now() + READY_DEADLINE_MS;
   while (Date.now() < deadline) {
     try {
-      await fetch(`http://127.0.0.1:${DEV_MODEL.port}/_dev/requests`);
+      await fetch(readyUrl);
       return;
     } catch {
       await delay(250);
     }
   }
-  throw new Error('the dev model did not start; see .data/run/dev-model.log');
+  throw new Error(`${name} did not start; see .data/run/${name}.log`);
 }
 
 let devModelInUse = false;
+let mailCatcherInUse = false;
 
 async function stopProcess(name) {
   const pid = runningPid(name);
@@ -204,6 +224,7 @@ async function down() {
   const { services: all } = JSON.parse(fs.readFileSync(path.join(REPO, 'deploy/local/services.json'), 'utf8'));
   for (const { name } of [...all].reverse()) await stopProcess(name);
   await stopProcess(DEV_MODEL.name);
+  await stopProcess(MAIL_CATCHER.name);
   runLauncher('kafka.mjs', ['stop', '--name', DEV_BROKER.name]);
 }
 
