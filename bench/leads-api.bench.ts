@@ -24,11 +24,9 @@ interface Run {
 }
 
 async function load(url: string, headers: Record<string, string>, overallRate?: number): Promise<Run> {
-  const result = await autocannon({
+  return measure({
     url: `${url}/v1/leads`,
     method: 'POST',
-    connections: CONNECTIONS,
-    duration: SECONDS,
     ...(overallRate ? { overallRate } : {}),
     headers: { ...headers, 'content-type': 'application/json' },
     requests: [
@@ -40,6 +38,10 @@ async function load(url: string, headers: Record<string, string>, overallRate?: 
       },
     ],
   });
+}
+
+async function measure(options: autocannon.Options): Promise<Run> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -68,16 +70,21 @@ async function main(): Promise<void> {
     SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
     OTEL_SDK_DISABLED: 'true',
     LOG_LEVEL: 'warn',
-  };
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('INTAKE_'))),
+  } as Record<string, string>;
   const entry = 'dist/services/ingest/src/main.js';
   await runToCompletion({ name: 'bench-ingest-migrate', entry, args: ['migrate'], env });
   const baseline = await startProcess('bench-bare-fastify', 'dist/bench/fixtures/bare-fastify.js', {});
-  const gateway = await startProcess('bench-ingest', entry, env);
+  // BENCH_CPU_PROFILE=<dir>: the gateway writes a V8 CPU profile there when it stops.
+  const profile: Record<string, string> = process.env.BENCH_CPU_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}` } : {};
+  const gateway = await startProcess('bench-ingest', entry, { ...env, ...profile });
   try {
     const account = await signUp(gateway.url, 'Bench');
     process.stderr.write(`warming up, then ${SECONDS}s per run, ${CONNECTIONS} connections\n`);
     await load(gateway.url, account.auth);
     const bare = await load(baseline.url, {});
+    // What the gateway's framework alone allows (Nest on Fastify, no auth, no body, no database).
+    const floor = await measure({ url: `${gateway.url}/health/live` });
     const api = await load(gateway.url, account.auth);
     const steadyRate = Math.floor(api.requestsPerSecond * 0.7);
     const steady = await load(gateway.url, account.auth, steadyRate);
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
     const lines = [
       `machine: ${machineDescription()}`,
       `bare Fastify POST:        ${bare.requestsPerSecond.toFixed(0)} req/s (p99 ${bare.p99} ms)`,
+      `gateway GET /health/live: ${floor.requestsPerSecond.toFixed(0)} req/s (p99 ${floor.p99} ms): the framework's own ceiling, ratio ${(floor.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}`,
       `gateway POST /v1/leads:   ${api.requestsPerSecond.toFixed(0)} req/s (p99 ${api.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors})`,
       `ratio:                    ${ratio.toFixed(2)} (goal >= 0.30)`,
       `at 70 % (${steadyRate} req/s): p50 ${steady.p50} ms, p99 ${steady.p99} ms (goal <= 25 ms), achieved ${steady.requestsPerSecond.toFixed(0)} req/s`,

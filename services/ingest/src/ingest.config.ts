@@ -29,6 +29,18 @@ export const ingestSettings = {
   SECRETS_KEY: z.string().refine(isBase64Key, {
     error: 'must be 32 random bytes in standard base64 (44 characters), e.g. the output of `openssl rand -base64 32`',
   }),
+  /**
+   * How long a replica trusts an API key it has read (0: never cached). A revoked key stops
+   * working at once on the replica that revoked it, and within this time on the others.
+   */
+  API_KEY_CACHE_SECONDS: integer(0, 3600).default(10),
+  /**
+   * Intake group commit: transactions writing submissions at the same time. Submissions that
+   * arrive while all of them run wait and share the next one (see intake/group-commit.ts).
+   */
+  INTAKE_BATCH_CONCURRENCY: integer(1, 64).default(2),
+  /** Intake group commit: the most submissions one transaction writes. */
+  INTAKE_BATCH_MAX: integer(1, 5000).default(256),
   /** Web forms: a submission sooner than this after the page loaded is taken for a bot. */
   FORM_MIN_FILL_MS: integer(0, 60_000).default(2000),
   /** Web forms: submissions per minute per client IP per form; more get 429. */

@@ -9,6 +9,7 @@ import { Forms1764200400000 } from '../migrations/1764200400000-forms.migration'
 import { Imports1764200500000 } from '../migrations/1764200500000-imports.migration';
 import { AccountsModule } from './accounts/accounts.module';
 import { AnalysisModule } from './analysis/analysis.module';
+import { AuthModule } from './auth/auth.module';
 import { FormsModule } from './forms/forms.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { ImportsModule } from './imports/imports.module';
@@ -27,7 +28,7 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   consumesEvents: false,
   bodyLimitBytes: 256 * 1024,
   rawBody: true,
-  imports: () => [GatewayModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule],
+  imports: () => [GatewayModule, AuthModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule],
   async configure(app, config) {
     await app.register(cookie);
     // CSV imports stream their file part (POST /v1/imports sets the per-request limits); the

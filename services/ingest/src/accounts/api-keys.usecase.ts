@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { notFound, type RequestScope } from '@leads/service';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource } from 'typeorm';
+import { ApiKeyCache } from '../auth/api-key-cache';
 import { newApiKey } from '../auth/credentials';
 
 export interface ApiKeyView {
@@ -18,7 +19,10 @@ const columns = `id, name, prefix, created_at AS "createdAt", last_used_at AS "l
 /** API keys of a workspace: listed by prefix, the full key shown once at creation, revocable. */
 @Injectable()
 export class ApiKeysUseCase {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: ApiKeyCache,
+  ) {}
 
   list(scope: RequestScope): Promise<ApiKeyView[]> {
     return this.dataSource.query(`SELECT ${columns} FROM api_keys WHERE workspace_id = $1 ORDER BY created_at`, [scope.workspaceId]);
@@ -40,5 +44,6 @@ export class ApiKeysUseCase {
       [id, scope.workspaceId],
     );
     if (revoked === 0) throw notFound('API key');
+    this.cache.forget(id);
   }
 }

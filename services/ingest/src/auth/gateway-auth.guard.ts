@@ -2,11 +2,12 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { unauthorized, type RequestScope } from '@leads/service';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
+import { ApiKeyCache, type KnownApiKey } from './api-key-cache';
 import { apiKeyPrefix, sameHash, sha256 } from './credentials';
 
 export const SESSION_COOKIE = 'leads_session';
 /** last_used_at is written at most this often per key, keeping writes off the hot path. */
-const LAST_USED_RESOLUTION = '1 minute';
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 type ScopedRequest = FastifyRequest & { scope?: RequestScope; cookies?: Record<string, string | undefined> };
 
@@ -16,7 +17,13 @@ type ScopedRequest = FastifyRequest & { scope?: RequestScope; cookies?: Record<s
  */
 @Injectable()
 export class GatewayAuthGuard implements CanActivate {
-  constructor(private readonly dataSource: DataSource) {}
+  /** When this replica last wrote each key's last_used_at. */
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly apiKeys: ApiKeyCache,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<ScopedRequest>();
@@ -37,17 +44,25 @@ export class GatewayAuthGuard implements CanActivate {
     const key = /^Bearer (\S+)$/.exec(authorization)?.[1] ?? '';
     const prefix = apiKeyPrefix(key);
     if (!prefix) throw unauthorized('The API key is malformed.');
-    const [row] = await this.dataSource.query(
-      `SELECT id, workspace_id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`,
-      [prefix],
-    );
-    if (!row || !sameHash(row.secret_hash, sha256(key))) throw unauthorized('The API key is unknown or revoked.');
-    await this.dataSource.query(
-      `UPDATE api_keys SET last_used_at = now()
-       WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '${LAST_USED_RESOLUTION}')`,
-      [row.id],
-    );
-    return { workspaceId: row.workspace_id, actor: { kind: 'api_key', id: row.id } };
+    const known = this.apiKeys.get(prefix) ?? (await this.lookUp(prefix));
+    if (!known || !sameHash(known.secretHash, sha256(key))) throw unauthorized('The API key is unknown or revoked.');
+    await this.noteUse(known.id);
+    return { workspaceId: known.workspaceId, actor: { kind: 'api_key', id: known.id } };
+  }
+
+  private async lookUp(prefix: string): Promise<KnownApiKey | undefined> {
+    const [row] = await this.dataSource.query(`SELECT id, workspace_id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`, [prefix]);
+    if (!row) return undefined;
+    const known = { id: row.id, workspaceId: row.workspace_id, secretHash: row.secret_hash };
+    this.apiKeys.remember(prefix, known);
+    return known;
+  }
+
+  private async noteUse(keyId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.lastUsedWritten.get(keyId) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+    this.lastUsedWritten.set(keyId, now);
+    await this.dataSource.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [keyId]);
   }
 
   private async bySession(token: string): Promise<RequestScope> {

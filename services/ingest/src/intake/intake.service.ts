@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { ActorKind, IntakeOutcome, LeadChannel, Topics, type LeadCreatedSchema } from '@leads/contracts';
 import { Outbox, type OutgoingEvent } from '@leads/messaging';
-import { ProblemException, invalidRequest, notFound, type FieldError, type RequestScope } from '@leads/service';
+import { ProblemException, SERVICE_CONFIG, invalidRequest, notFound, type FieldError, type RequestScope } from '@leads/service';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { IngestConfig } from '../ingest.config';
 import { recogniseFields, type CustomValue, type RecognisedFields, type UtmField } from './field-recognition';
+import { GroupCommit, type ItemOutcome } from './group-commit';
 import { emailSchema } from './submission.schema';
 
 export interface Submission {
@@ -52,6 +54,11 @@ function uuidv7s(count: number): string[] {
   return Array.from({ length: count }, (_, index) => uuidv7({ random: random.subarray(16 * index, 16 * index + 16) }));
 }
 
+interface ScopedSubmission {
+  scope: RequestScope;
+  submission: Submission;
+}
+
 /**
  * The one path by which a lead enters, from every channel: recognise the fields, find the lead
  * by workspace + email (merge into it, or create it), record the submission, and announce it
@@ -59,15 +66,27 @@ function uuidv7s(count: number): string[] {
  */
 @Injectable()
 export class IntakeService {
+  /** Concurrent submissions share transactions (see GroupCommit): one commit serves many requests. */
+  private readonly groupCommit: GroupCommit<ScopedSubmission, IntakeResult>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: IngestConfig,
+  ) {
+    this.groupCommit = new GroupCommit((entries) => this.acceptTogether(entries), {
+      concurrency: config.INTAKE_BATCH_CONCURRENCY,
+      maxBatch: config.INTAKE_BATCH_MAX,
+    });
+  }
 
-  /** With an idempotency key, a replay returns the first answer and changes nothing. */
+  /**
+   * Stores one submission; the answer comes after its transaction commits. With an idempotency
+   * key, a replay returns the first answer and changes nothing.
+   */
   async submit(scope: RequestScope, submission: Submission, idempotencyKey?: string): Promise<IntakeResult> {
+    if (!idempotencyKey) return this.groupCommit.add({ scope, submission });
     return this.dataSource.transaction(async (manager) => {
-      if (!idempotencyKey) return this.accept(manager, scope, submission);
       const replay = await this.claimIdempotencyKey(manager, scope.workspaceId, idempotencyKey, submission);
       if (replay) return replay;
       const result = await this.accept(manager, scope, submission);
@@ -233,6 +252,44 @@ export class IntakeService {
       rows.map(({ submission, lead, isNew, submissionId, utm }) => leadCreatedEvent(scope, submission, { lead, submissionId, utm, isNew })),
     );
     return outcomes;
+  }
+
+  /**
+   * One transaction for submissions of any workspaces (`acceptBatch` per scope). When it fails as
+   * a whole, each submission is tried again in a transaction of its own, so one that the
+   * database refuses fails alone.
+   */
+  private async acceptTogether(entries: ScopedSubmission[]): Promise<Array<ItemOutcome<IntakeResult>>> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const outcomes: Array<ItemOutcome<IntakeResult>> = new Array(entries.length);
+        const byScope = new Map<string, number[]>();
+        entries.forEach(({ scope }, index) => {
+          const key = `${scope.workspaceId} ${scope.actor.kind} ${scope.actor.id}`;
+          byScope.set(key, [...(byScope.get(key) ?? []), index]);
+        });
+        // In one order, so concurrent transactions lock the leads of several workspaces alike.
+        for (const indices of [...byScope.keys()].sort().map((key) => byScope.get(key)!)) {
+          const results = await this.acceptBatch(manager, entries[indices[0]].scope, indices.map((index) => entries[index].submission));
+          results.forEach((result, position) => {
+            outcomes[indices[position]] = result.accepted
+              ? { ok: true, value: { id: result.id, duplicate: result.duplicate } }
+              : { ok: false, error: invalidRequest(result.errors) };
+          });
+        }
+        return outcomes;
+      });
+    } catch (error) {
+      if (entries.length === 1) return [{ ok: false, error }];
+      return Promise.all(
+        entries.map(({ scope, submission }) =>
+          this.dataSource.transaction((manager) => this.accept(manager, scope, submission)).then(
+            (value): ItemOutcome<IntakeResult> => ({ ok: true, value }),
+            (failure: unknown): ItemOutcome<IntakeResult> => ({ ok: false, error: failure }),
+          ),
+        ),
+      );
+    }
   }
 
   private async claimIdempotencyKey(
