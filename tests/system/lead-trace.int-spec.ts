@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   expectEventually,
+  readMetric,
   signUp,
   startDevModel,
   startDnsServer,
@@ -124,5 +125,12 @@ describe('one trace per lead, across every service', () => {
     });
     expect(chat.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
     expect(chat.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+
+    // The pipeline counts its leads by status for dashboards.
+    await expectEventually(
+      async () =>
+        expect(await readMetric(`${stack.services.pipeline.baseUrl}/metrics`, 'pipeline_leads', { processing_status: 'scored', qualification: 'hot' })).toBe(1),
+      { description: 'the scored lead counted on /metrics' },
+    );
   });
 });

@@ -19,6 +19,8 @@ export interface Stack {
   readonly brokers: string;
   /** Restarts one service with the same database and port (e.g. after stopping it). */
   restart(name: string, env?: Record<string, string>): Promise<void>;
+  /** Starts another replica of a service: the same database, consumer group and settings, a port of its own. */
+  addReplica(name: string, env?: Record<string, string>): Promise<StackService>;
   stop(): Promise<void>;
 }
 
@@ -65,11 +67,15 @@ export async function startStack(names: readonly string[], options: StackOptions
   );
   await startGroupsAtEnd(brokers, names);
   const services: Record<string, StackService> = {};
-  const launch = async (name: string, env?: Record<string, string>) => {
-    const service = startServiceProcess({ name, entry: entry(name), env: envOf(name, env) });
-    const baseUrl = `http://127.0.0.1:${ports[name]}`;
-    services[name] = { name, baseUrl, database: databases[name], process: service };
+  const replicas: StackService[] = [];
+  const startProcess = async (name: string, port: number, env?: Record<string, string>): Promise<StackService> => {
+    const service = startServiceProcess({ name, entry: entry(name), env: envOf(name, { ...env, PORT: String(port) }) });
+    const baseUrl = `http://127.0.0.1:${port}`;
     await waitUntilReady(service, baseUrl);
+    return { name, baseUrl, database: databases[name], process: service };
+  };
+  const launch = async (name: string, env?: Record<string, string>) => {
+    services[name] = await startProcess(name, ports[name], env);
   };
   await Promise.all(names.map((name) => launch(name)));
   return {
@@ -81,8 +87,13 @@ export async function startStack(names: readonly string[], options: StackOptions
       await services[name].process.stop();
       await launch(name, env);
     },
+    addReplica: async (name, env) => {
+      const replica = await startProcess(name, await freePort(), env);
+      replicas.push(replica);
+      return replica;
+    },
     stop: async () => {
-      await Promise.all(Object.values(services).map((service) => service.process.stop()));
+      await Promise.all([...Object.values(services), ...replicas].map((service) => service.process.stop()));
       await Promise.all(Object.values(databases).map((database) => database.drop()));
     },
   };

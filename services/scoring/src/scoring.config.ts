@@ -40,6 +40,13 @@ export const scoringSettings = {
   SCORING_REQUESTS_PER_MINUTE: integer(1, 10_000_000).default(500),
   /** Per call: the SDK aborts a call that has not answered by then (a `timeout` attempt). */
   SCORING_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  /**
+   * The model's price per million input and output tokens, in US dollars, for the
+   * `scoring_model_estimated_cost_usd_total` metric. The defaults are gpt-4.1-mini's list prices
+   * (November 2026); set them for another model (0 for a local one).
+   */
+  SCORING_PRICE_INPUT_PER_MTOK_USD: decimal(0, 10_000).default(0.4),
+  SCORING_PRICE_OUTPUT_PER_MTOK_USD: decimal(0, 10_000).default(1.6),
   /** Attempts per analysis for transient failures (5xx, timeouts, connection errors, invalid replies). */
   SCORING_MAX_ATTEMPTS: integer(1, 20).default(3),
   /** 429 answers tolerated per analysis (each waits `retry-after`) before it fails as `llm_rate_limited`. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ActorKind, FailureStage, Qualification, Topics } from '@leads/contracts';
-import { expectEventually, startDevModel, startOtlpReceiver, type DevModel, type OtlpReceiver } from '@leads/testing';
+import { expectEventually, readMetric, startDevModel, startOtlpReceiver, type DevModel, type OtlpReceiver } from '@leads/testing';
 import { injectionCorpus } from './injection-corpus';
 import {
   EventPublisher,
@@ -38,6 +38,8 @@ describe('scoring service: AI analysis of enriched leads', () => {
       OPENAI_API_KEY: 'dev',
       SCORING_MODEL: model.modelName,
       SCORING_CONCURRENCY: '4',
+      SCORING_PRICE_INPUT_PER_MTOK_USD: '3',
+      SCORING_PRICE_OUTPUT_PER_MTOK_USD: '15',
       ...fastRetries,
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
@@ -117,6 +119,18 @@ describe('scoring service: AI analysis of enriched leads', () => {
       expect(attempt.output_tokens).toBeGreaterThan(0);
       expect(attempt.raw_reply).toContain(company);
       expect(attempt.id).toBe(scored.attemptId);
+
+      // Operators see the tokens and the estimated spend at the configured prices.
+      const metric = (name: string, labels?: Record<string, string>) => readMetric(`${scoring.baseUrl}/metrics`, name, labels);
+      await expectEventually(
+        async () => {
+          const inputTokens = await metric('scoring_model_tokens_total', { direction: 'input' });
+          const outputTokens = await metric('scoring_model_tokens_total', { direction: 'output' });
+          expect(inputTokens).toBeGreaterThanOrEqual(attempt.input_tokens);
+          expect(await metric('scoring_model_estimated_cost_usd_total')).toBeCloseTo((inputTokens * 3 + outputTokens * 15) / 1_000_000, 9);
+        },
+        { description: 'tokens and estimated cost on /metrics' },
+      );
 
       // The model call is a GenAI client span in the lead's trace.
       const span = await expectEventually(

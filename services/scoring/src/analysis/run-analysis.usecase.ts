@@ -217,6 +217,11 @@ export class RunAnalysis {
     if (record.latencyMs > 0) scoringMetrics.attemptDuration.observe({ outcome: record.outcome }, record.latencyMs / 1000);
     if (record.usage?.inputTokens) scoringMetrics.tokens.inc({ direction: 'input' }, record.usage.inputTokens);
     if (record.usage?.outputTokens) scoringMetrics.tokens.inc({ direction: 'output' }, record.usage.outputTokens);
+    const cost =
+      ((record.usage?.inputTokens ?? 0) * this.config.SCORING_PRICE_INPUT_PER_MTOK_USD +
+        (record.usage?.outputTokens ?? 0) * this.config.SCORING_PRICE_OUTPUT_PER_MTOK_USD) /
+      1_000_000;
+    if (cost > 0) scoringMetrics.estimatedCost.inc(cost);
   }
 }
 

@@ -18,6 +18,10 @@ export const scoringMetrics = {
     help: 'Tokens reported by the model server, by direction (input, output).',
     labelNames: ['direction'],
   }),
+  estimatedCost: defineCounter({
+    name: 'scoring_model_estimated_cost_usd_total',
+    help: 'Estimated spend on the model, in US dollars: tokens reported × SCORING_PRICE_*_PER_MTOK_USD.',
+  }),
   analyses: defineCounter({
     name: 'scoring_analyses_total',
     help: 'Finished analyses by result (scored, failed) and error code.',
