@@ -45,6 +45,9 @@ export class Mailer {
       url: config.SMTP_URL,
       pool: true,
       maxConnections: 4,
+      // The pool would resend a message whose connection dropped mid-delivery, which the server
+      // may have accepted already: callers retry durably and must know what happened instead.
+      maxRequeues: 0,
       connectionTimeout: SMTP_TIMEOUT_MS,
       greetingTimeout: SMTP_TIMEOUT_MS,
       socketTimeout: SMTP_TIMEOUT_MS,

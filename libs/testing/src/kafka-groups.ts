@@ -18,12 +18,20 @@ export async function startGroupsAtEnd(
   try {
     // Registry topics get their partition counts; other names (dead-letter topics) the default.
     await ensureTopics(admin, allTopics, topics.filter((topic) => !findTopic(topic)));
-    for (const topic of topics) {
-      // Right after a topic is created the broker may not serve its offsets yet.
-      const ends = await expectEventually(() => admin.fetchTopicOffsets(topic), { description: `the end offsets of ${topic}` });
-      const partitions = ends.map(({ partition, high }) => ({ partition, offset: high }));
-      for (const groupId of groupIds) await admin.setOffsets({ groupId, topic, partitions });
-    }
+    // Right after a topic is created the broker may not serve its offsets yet.
+    const ends = await Promise.all(
+      topics.map(async (topic) => {
+        const offsets = await expectEventually(() => admin.fetchTopicOffsets(topic), { description: `the end offsets of ${topic}` });
+        return { topic, partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })) };
+      }),
+    );
+    // setOffsets joins the group for a moment (seconds each): one group's topics one after the
+    // other (a group being joined is not empty), the groups side by side.
+    await Promise.all(
+      groupIds.map(async (groupId) => {
+        for (const { topic, partitions } of ends) await admin.setOffsets({ groupId, topic, partitions });
+      }),
+    );
   } finally {
     await admin.disconnect();
   }
