@@ -80,6 +80,12 @@ export class EventPublisher {
     return record.headers.ce_id;
   }
 
+  /** Publishes many `lead.created` in one request, each under its lead's key (spread over the partitions). */
+  async leadCreatedMany(leads: ReadonlyArray<LeadCreatedInit & { leadId: string }>): Promise<void> {
+    const records = leads.map((data) => encodeEvent(Topics.leadCreated, data, { key: data.leadId, source: '/tests/enrichment' }));
+    await this.producer.send({ topic: Topics.leadCreated.name, messages: records.map(({ key, value, headers }) => ({ key, value, headers })) });
+  }
+
   async send(topic: string, message: { key: string; value: Buffer; headers: Record<string, string> }): Promise<void> {
     await this.producer.send({ topic, messages: [message] });
   }

@@ -117,6 +117,17 @@ describe('enrichment service: lead.created → lead.enriched', () => {
     expect(await metric('enrichment_duration_seconds_count', { outcome: 'enriched' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('enriches a burst of leads arriving on every partition at once', async () => {
+    // Each partition in flight holds a pooled connection for its batch transaction while its
+    // handler reads the domain cache on another: a burst over all 12 partitions must not stall.
+    const burst = Array.from({ length: 60 }, (_, index) => leadCreated(`burst-${index}@initech.com`));
+    await events.leadCreatedMany(burst);
+
+    await expectEventually(() => expect(burst.filter((lead) => output.enrichedOf(lead.leadId).length === 0)).toEqual([]), {
+      description: 'every lead of the burst enriched',
+    });
+  });
+
   it('looks a domain up once per TTL: the second lead of a domain is answered from the domain cache', async () => {
     const first = leadCreated('ceo@acme-widgets.co.uk');
     await events.leadCreated(first);

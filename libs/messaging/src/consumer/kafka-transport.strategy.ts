@@ -203,7 +203,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       // Offsets are committed by commitHandled: on an interval, when a batch fails, and on close.
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently ?? Math.max(...topics.map((topic) => findTopic(topic)!.partitions)),
+      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently ?? this.defaultPartitionConcurrency(topics),
       eachBatch: (payload) => {
         state.committer = payload;
         const consumed = this.consumeBatch(group, payload, state);
@@ -282,6 +282,17 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       // Begun and never settled (stopped, or a failed transaction and then a rebalance): redelivered later.
       for (const item of items) if (item?.span && !item.settled) item.span.end();
     }
+  }
+
+  /**
+   * One partition per batch transaction, but never more than half the connection pool: each
+   * partition in flight holds a connection for its transaction, and handlers may query outside it
+   * (a cache shared by every lead), as do the relay and the HTTP API. With all connections held by
+   * batches, a handler waiting for one more would wait for itself.
+   */
+  private defaultPartitionConcurrency(topics: readonly string[]): number {
+    const poolSize = (this.dataSource.options as { poolSize?: number }).poolSize ?? 10;
+    return Math.max(1, Math.min(Math.max(...topics.map((topic) => findTopic(topic)!.partitions)), Math.floor(poolSize / 2)));
   }
 
   /**
