@@ -28,6 +28,8 @@ test: install tools
 check: install
 	bash scripts/proto-check.sh
 	tsc -p tsconfig.base.json --noEmit
+	tsc -p services/console/tsconfig.json --noEmit   # the web console: DOM and JSX
+	tsc -p deploy/test --noEmit   # the deployment checks (ES modules)
 	nx show projects >/dev/null   # computes the project graph the module-boundary lint rule reads
 	eslint .
 
@@ -53,9 +55,11 @@ node_modules/.install-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# kcat is the external Kafka client the tests read topics with.
+# kcat is the external Kafka client the tests read topics with; Debian's chromium is the browser
+# the console's end-to-end tests drive (playwright-core downloads no browser).
 tools:
 	@command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kcat; }
+	@test -x /usr/lib/chromium/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 clean: down
 	rm -rf dist .data .nx

@@ -91,3 +91,21 @@ export const serviceEnv = z.object({
   NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('development'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
+
+/** An integer setting within [min, max], given as a decimal string. */
+export function integerSetting(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, { error: `must be an integer between ${min} and ${max}` })
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, { error: `must be an integer between ${min} and ${max}` });
+}
+
+/** A non-negative decimal setting within [min, max] (`0.4`, `15`). */
+export function decimalSetting(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, { error: `must be a number between ${min} and ${max}` })
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, { error: `must be a number between ${min} and ${max}` });
+}

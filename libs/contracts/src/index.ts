@@ -1,7 +1,8 @@
 // Event contracts of 500 Leads: generated Protobuf messages (proto/leads/v1), the topic
-// registry and the CloudEvents (Kafka binary mode) codec.
+// registry, the CloudEvents (Kafka binary mode) codec and the webhook signature scheme.
 export * from './topics';
 export * from './cloud-event.codec';
+export * from './webhook-signature';
 
 export * from './gen/leads/v1/actor_pb';
 export * from './gen/leads/v1/enrichment_pb';

@@ -101,7 +101,7 @@ export const Topics = {
     schema: WorkspaceCreatedSchema,
     partitions: WORKSPACE_TOPIC_PARTITIONS,
     key: 'workspace id',
-    description: 'A workspace was created; the pipeline service gives it a default pipeline.',
+    description: 'A workspace was created (with its owner); the pipeline service gives it a default pipeline, the notification service its owner as the first recipient.',
   }),
 } as const;
 

@@ -1,3 +1,4 @@
 export { createDataSource, runMigrations, type DataSourceSettings } from './data-source.factory';
 export { CreateMessagingTables1764115200000 } from './messaging-tables.migration';
 export { PersistenceModule } from './persistence.module';
+export { Conditions, containsPattern, queryRows, type Queryable } from './sql';

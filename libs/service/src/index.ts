@@ -14,3 +14,4 @@ export { ProblemDetailsFilter } from './problem-details.filter';
 export { runService, start, type ServiceDefinition } from './run-service';
 export { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig } from './service.config';
 export { ZodValidationPipe, zodFieldErrors } from './zod-validation.pipe';
+export { SecretBox } from './secret-box';

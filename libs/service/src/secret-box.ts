@@ -5,7 +5,7 @@ const IV_LENGTH = 12;
 const TAG_LENGTH = 16;
 
 /**
- * Secrets that must be read back (webhook signing secrets: HMAC verification needs them), so
+ * Secrets that must be read back (webhook signing secrets: signing and verifying need them), so
  * they cannot be hashed: AES-256-GCM under SECRETS_KEY, sealed as
  * `version (1 byte) | iv (12) | tag (16) | ciphertext`. The context (e.g. the row id) is bound
  * as additional authenticated data, so a sealed value copied to another row does not open.

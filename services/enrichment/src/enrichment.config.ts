@@ -1,13 +1,7 @@
+import { integerSetting } from '@leads/config';
 import { isIP } from 'node:net';
 import type { ServiceConfig } from '@leads/service';
 import { z } from 'zod';
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: `must be an integer between ${min} and ${max}` })
-    .transform(Number)
-    .refine((value) => value >= min && value <= max, { error: `must be an integer between ${min} and ${max}` });
 
 /** One `DNS_SERVERS` entry: `ip`, `ipv4:port` or `[ipv6]:port`, as `Resolver.setServers` takes it. */
 export function isDnsServer(entry: string): boolean {
@@ -37,15 +31,15 @@ export const enrichmentSettings = {
   /** Resolvers for the MX lookups; unset: the system's (/etc/resolv.conf). */
   DNS_SERVERS: dnsServers.optional(),
   /** The longest one DNS step may take (the MX query; then the A/AAAA queries): beyond it the MX status is `unknown`. */
-  DNS_TIMEOUT_MS: integer(10, 60_000).default(2000),
+  DNS_TIMEOUT_MS: integerSetting(10, 60_000).default(2000),
   /** Queries sent per server within DNS_TIMEOUT_MS (UDP retransmissions). */
-  DNS_TRIES: integer(1, 5).default(2),
+  DNS_TRIES: integerSetting(1, 5).default(2),
   /** How long a domain's DNS answer (MX, class, company) is reused. */
-  DOMAIN_CACHE_TTL_SECONDS: integer(0, 30 * 86_400).default(86_400),
+  DOMAIN_CACHE_TTL_SECONDS: integerSetting(0, 30 * 86_400).default(86_400),
   /** How long a lookup that did not complete (timeout, SERVFAIL) is reused before DNS is asked again. */
-  DOMAIN_CACHE_RETRY_TTL_SECONDS: integer(0, 86_400).default(60),
+  DOMAIN_CACHE_RETRY_TTL_SECONDS: integerSetting(0, 86_400).default(60),
   /** Tries of a lead's enrichment, inside one delivery, before an internal error becomes `lead.failed`. */
-  ENRICHMENT_ATTEMPTS: integer(1, 10).default(3),
+  ENRICHMENT_ATTEMPTS: integerSetting(1, 10).default(3),
 };
 
 export type EnrichmentConfig = ServiceConfig & z.infer<z.ZodObject<typeof enrichmentSettings>>;

@@ -1,3 +1,4 @@
+import { integerSetting } from '@leads/config';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceConfig } from '@leads/service';
@@ -8,13 +9,6 @@ function isBase64Key(value: string): boolean {
   const bytes = Buffer.from(value, 'base64');
   return bytes.length === 32 && bytes.toString('base64') === value;
 }
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: `must be an integer between ${min} and ${max}` })
-    .transform(Number)
-    .refine((value) => value >= min && value <= max, { error: `must be an integer between ${min} and ${max}` });
 
 export const ingestSettings = {
   PIPELINE_URL: z.url().default('http://127.0.0.1:3005'),
@@ -33,33 +27,35 @@ export const ingestSettings = {
    * How long a replica trusts an API key it has read (0: never cached). A revoked key stops
    * working at once on the replica that revoked it, and within this time on the others.
    */
-  API_KEY_CACHE_SECONDS: integer(0, 3600).default(10),
+  API_KEY_CACHE_SECONDS: integerSetting(0, 3600).default(10),
   /**
    * Intake group commit: transactions writing submissions at the same time. Submissions that
    * arrive while all of them run wait and share the next one (see intake/group-commit.ts).
    */
-  INTAKE_BATCH_CONCURRENCY: integer(1, 64).default(2),
+  INTAKE_BATCH_CONCURRENCY: integerSetting(1, 64).default(2),
   /** Intake group commit: the most submissions one transaction writes. */
-  INTAKE_BATCH_MAX: integer(1, 5000).default(256),
+  INTAKE_BATCH_MAX: integerSetting(1, 5000).default(256),
   /** Web forms: a submission sooner than this after the page loaded is taken for a bot. */
-  FORM_MIN_FILL_MS: integer(0, 60_000).default(2000),
+  FORM_MIN_FILL_MS: integerSetting(0, 60_000).default(2000),
   /** Web forms: submissions per minute per client IP per form; more get 429. */
-  FORM_RATE_LIMIT_PER_MINUTE: integer(1, 100_000).default(20),
+  FORM_RATE_LIMIT_PER_MINUTE: integerSetting(1, 100_000).default(20),
   /**
    * CSV imports: where uploaded files wait for their job (deleted when it ends). With several
    * replicas this must be a volume they share: any replica's worker may run the job.
    */
   IMPORTS_DIR: z.string().min(1).default(path.join(os.tmpdir(), '500leads-imports')),
   /** CSV imports: the largest accepted file, in bytes (413 beyond). */
-  IMPORT_MAX_BYTES: integer(1, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  IMPORT_MAX_BYTES: integerSetting(1, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   /** CSV imports: the most data rows accepted in one file (400 beyond). */
-  IMPORT_MAX_ROWS: integer(1, 10_000_000).default(200_000),
+  IMPORT_MAX_ROWS: integerSetting(1, 10_000_000).default(200_000),
   /** CSV imports: rows written per transaction. */
-  IMPORT_BATCH_SIZE: integer(1, 10_000).default(1000),
+  IMPORT_BATCH_SIZE: integerSetting(1, 10_000).default(1000),
   /** CSV imports: jobs one replica runs at the same time. */
-  IMPORT_WORKERS: integer(0, 16).default(1),
+  IMPORT_WORKERS: integerSetting(0, 16).default(1),
   /** CSV imports: how often a replica looks for queued jobs (and for jobs a crashed replica left running). */
-  IMPORT_POLL_INTERVAL_MS: integer(10, 600_000).default(1000),
+  IMPORT_POLL_INTERVAL_MS: integerSetting(10, 600_000).default(1000),
+  /** The built web console served at `/` (services/console, built by `npm run build` into dist/console). */
+  CONSOLE_DIR: z.string().min(1).default(path.resolve(__dirname, '../../../console')),
 };
 
 export type IngestConfig = ServiceConfig & z.infer<z.ZodObject<typeof ingestSettings>>;

@@ -10,13 +10,16 @@ import { Imports1764200500000 } from '../migrations/1764200500000-imports.migrat
 import { AccountsModule } from './accounts/accounts.module';
 import { AnalysisModule } from './analysis/analysis.module';
 import { AuthModule } from './auth/auth.module';
+import { serveConsole } from './console/console-static';
 import { FormsModule } from './forms/forms.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { ImportsModule } from './imports/imports.module';
 import { ingestSettings } from './ingest.config';
 import { IntakeModule } from './intake/intake.module';
 import { LeadsModule } from './leads/leads.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
+import { SequencesModule } from './sequences/sequences.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The public gateway: accounts, every intake channel, and the public API over the internal services. */
@@ -28,7 +31,7 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   consumesEvents: false,
   bodyLimitBytes: 256 * 1024,
   rawBody: true,
-  imports: () => [GatewayModule, AuthModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule],
+  imports: () => [GatewayModule, AuthModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule, SequencesModule, NotificationsModule],
   async configure(app, config) {
     await app.register(cookie);
     // CSV imports stream their file part (POST /v1/imports sets the per-request limits); the
@@ -45,5 +48,6 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
         .build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    await serveConsole(app, config.CONSOLE_DIR);
   },
 };

@@ -47,7 +47,7 @@ export class SignUpUseCase {
       await this.outbox.publish(manager, {
         topic: Topics.workspaceCreated,
         key: workspaceId,
-        data: { workspaceId, name: input.workspaceName, createdByUserId: userId },
+        data: { workspaceId, name: input.workspaceName, createdByUserId: userId, ownerEmail: input.email },
       });
       return {
         workspace: { id: workspaceId, name: input.workspaceName },

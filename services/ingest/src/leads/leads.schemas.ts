@@ -8,7 +8,7 @@ export const updateLeadSchema = z
   .object({
     stageId: z.uuid({ error: 'must be a stage id' }).optional(),
     pipelineId: z.uuid({ error: 'must be a pipeline id' }).optional(),
-    beforeLeadId: z.uuid().optional(),
+    beforeLeadId: z.uuid().nullable().optional(),
     version: z.int().min(0).optional(),
     channel: z.enum(['api', 'kanban', 'detail_dropdown']).optional(),
   })

@@ -1,10 +1,10 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import { SIGNATURE_HEADER } from '@leads/contracts';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { invalidRequest } from '@leads/service';
 import type { FastifyRequest } from 'fastify';
 import { ApiJsonResponse, problemSchema } from '../gateway/openapi';
 import { WebhookIntakeUseCase } from './webhook-intake.usecase';
-import { SIGNATURE_HEADER } from './webhook-signature';
 
 /** Public: the URL token names the source, the signature authenticates the sender. */
 @ApiTags('Webhooks')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LeadChannel } from '@leads/contracts';
+import { LeadChannel, verifySignature, type SignatureFailure } from '@leads/contracts';
 import { defineCounter } from '@leads/observability';
 import { invalidRequest, unauthorized, zodFieldErrors } from '@leads/service';
 import type { CustomValue } from '../intake/field-recognition';
@@ -8,7 +8,6 @@ import { submittedFieldsSchema } from '../intake/submission.schema';
 import { applyFieldMapping } from './field-mapping';
 import { assertFieldsObject } from '../intake/nesting';
 import { WebhookSourcesUseCase } from './webhook-sources.usecase';
-import { verifySignature, type SignatureFailure } from './webhook-signature';
 
 export interface WebhookDelivery {
   token: string;

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { SERVICE_CONFIG, notFound, type RequestScope } from '@leads/service';
+import { SERVICE_CONFIG, SecretBox, notFound, type RequestScope } from '@leads/service';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sha256 } from '../auth/credentials';
 import type { IngestConfig } from '../ingest.config';
 import type { FieldMapping } from './field-mapping';
-import { SecretBox } from './secret-box';
 import type { CreateWebhookSource } from './webhooks.schemas';
 
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;

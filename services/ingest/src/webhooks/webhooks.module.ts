@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@leads/service';
+import { SERVICE_CONFIG, SecretBox } from '@leads/service';
 import type { IngestConfig } from '../ingest.config';
-import { SecretBox } from './secret-box';
 import { WebhookIntakeController } from './webhook-intake.controller';
 import { WebhookIntakeUseCase } from './webhook-intake.usecase';
 import { WebhookSourcesController } from './webhook-sources.controller';

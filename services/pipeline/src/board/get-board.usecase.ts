@@ -6,8 +6,8 @@ import { whereLeadsMatch, type LeadFilters } from '../leads/lead.repository';
 import { toStageJson, type PipelineJson, type StageJson } from '../pipelines/pipeline.entity';
 import { findPipeline, loadPipeline, stagesOf } from '../pipelines/pipeline.repository';
 import { encodeCursor } from '../shared/request.schema';
-import { Conditions, queryRows } from '../shared/sql.helper';
 import type { BoardQuery, ColumnQuery } from './board.schema';
+import { Conditions, queryRows } from '@leads/persistence';
 
 export interface BoardColumn {
   readonly stage: StageJson;

@@ -2,9 +2,9 @@ import { notFound } from '@leads/service';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { loadPipeline } from '../pipelines/pipeline.repository';
-import { Conditions, queryRows } from '../shared/sql.helper';
 import { computeFunnel, type FunnelStep, type FunnelTotals, type LeadDepthGroup } from './funnel.rules';
 import type { FunnelQuery } from './funnel.schema';
+import { Conditions, queryRows } from '@leads/persistence';
 
 export interface FunnelJson {
   readonly pipelineId: string;

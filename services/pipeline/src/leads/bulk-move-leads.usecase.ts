@@ -7,8 +7,8 @@ import { destinationOf, resolveMoveTarget } from '../moves/move-target.helper';
 import { RecordMoves, type Move } from '../moves/record-moves.usecase';
 import type { StageRow } from '../pipelines/pipeline.entity';
 import { isUuid } from '../shared/request.schema';
-import { queryRows } from '../shared/sql.helper';
 import type { BulkMoveBody } from './lead.schema';
+import { queryRows } from '@leads/persistence';
 
 export interface BulkMoveResult {
   readonly leadId: string;

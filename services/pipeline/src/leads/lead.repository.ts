@@ -1,6 +1,6 @@
 import { toStageHistoryJson, type StageHistoryRow } from '../moves/stage-history.entity';
-import { Conditions, containsPattern, queryRows, type Queryable } from '../shared/sql.helper';
 import { leadColumns, type LeadRow, type LeadSourceName, type ProcessingStatus, type QualificationName } from './lead.entity';
+import { Conditions, containsPattern, queryRows, type Queryable } from '@leads/persistence';
 
 export async function findLead(db: Queryable, workspaceId: string, leadId: string, lock: '' | 'FOR UPDATE' = ''): Promise<LeadRow | undefined> {
   const [lead] = await queryRows<LeadRow>(db, `SELECT ${leadColumns('lead')} FROM leads lead WHERE lead.workspace_id = $1 AND lead.id = $2 ${lock}`, [

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { encodeCursor } from '../shared/request.schema';
-import { Conditions, queryRows } from '../shared/sql.helper';
 import { leadColumns, toLeadJson, type LeadJson, type LeadRow } from './lead.entity';
 import { whereLeadsMatch } from './lead.repository';
 import type { ListLeadsQuery } from './lead.schema';
+import { Conditions, queryRows } from '@leads/persistence';
 
 /** The workspace's leads, newest first, filtered; keyset pagination on (created_at, id). */
 @Injectable()

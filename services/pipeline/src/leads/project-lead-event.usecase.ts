@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { queryRows } from '../shared/sql.helper';
 import { projectLead, type LeadFact, type ProjectedLead } from './lead.projection';
 import { PlaceLead } from './place-lead.usecase';
+import { queryRows } from '@leads/persistence';
 
 interface ProjectionRow {
   email: string | null;

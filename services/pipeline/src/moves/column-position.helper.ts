@@ -1,5 +1,5 @@
 import { invalidField } from '../shared/request.schema';
-import { queryRows, type Queryable } from '../shared/sql.helper';
+import { queryRows, type Queryable } from '@leads/persistence';
 
 /*
  * Cards of a board column are ordered by (position, created_at, id). Positions are doubles:

@@ -1,7 +1,7 @@
 import type { StageRow } from '../pipelines/pipeline.entity';
 import { findPipeline, findStage, firstOpenStage } from '../pipelines/pipeline.repository';
 import { invalidField } from '../shared/request.schema';
-import type { Queryable } from '../shared/sql.helper';
+import { type Queryable } from '@leads/persistence';
 
 /** Where a move request points: a stage, or only a pipeline (its first open stage). */
 export interface MoveTarget {

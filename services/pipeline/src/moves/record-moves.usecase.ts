@@ -5,8 +5,8 @@ import type { Actor } from '@leads/service';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { StageKindName, StageRow } from '../pipelines/pipeline.entity';
-import { queryRows } from '../shared/sql.helper';
 import type { MoveChannelName } from './stage-history.entity';
+import { queryRows } from '@leads/persistence';
 
 /** One lead entering a stage: from its current stage (null on first placement), at a Kanban position. */
 export interface Move {

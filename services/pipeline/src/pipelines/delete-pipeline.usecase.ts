@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 import { endOfColumn } from '../moves/column-position.helper';
 import { RecordMoves } from '../moves/record-moves.usecase';
 import { invalidField } from '../shared/request.schema';
-import { queryRows } from '../shared/sql.helper';
 import { findPipeline, firstOpenStage, stagesOf } from './pipeline.repository';
+import { queryRows } from '@leads/persistence';
 
 /**
  * Deletes a pipeline that is not the default one. Its leads, if any, need `targetPipelineId`:

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { queryRows } from '../shared/sql.helper';
 import { findDefaultPipeline, insertStages, type NewStage } from './pipeline.repository';
+import { queryRows } from '@leads/persistence';
 
 export const DEFAULT_PIPELINE_NAME = 'Default pipeline';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { queryRows, type Queryable } from '../shared/sql.helper';
 import { toPipelineJson, type PipelineJson, type PipelineRow, type StageRow } from './pipeline.entity';
+import { queryRows, type Queryable } from '@leads/persistence';
 
 // Every query is scoped by workspace_id, the first column of every key.
 

@@ -5,10 +5,10 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { endOfColumn } from '../moves/column-position.helper';
 import { RecordMoves, type Move } from '../moves/record-moves.usecase';
 import { staleVersion } from '../shared/problems.helper';
-import { queryRows } from '../shared/sql.helper';
 import type { PipelineJson, StageRow } from './pipeline.entity';
 import { findPipeline, insertStages, loadPipeline, stagesOf } from './pipeline.repository';
 import type { UpdatePipelineBody } from './pipeline.schema';
+import { queryRows } from '@leads/persistence';
 
 type StageList = NonNullable<UpdatePipelineBody['stages']>;
 

@@ -12,13 +12,13 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leads/v1/workspace_created.proto.
  */
 export const file_leads_v1_workspace_created: GenFile = /*@__PURE__*/
-  fileDesc("CiBsZWFkcy92MS93b3Jrc3BhY2VfY3JlYXRlZC5wcm90bxIIbGVhZHMudjEigwEKEFdvcmtzcGFjZUNyZWF0ZWQSFAoMd29ya3NwYWNlX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSGgoSY3JlYXRlZF9ieV91c2VyX2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiBsZWFkcy92MS93b3Jrc3BhY2VfY3JlYXRlZC5wcm90bxIIbGVhZHMudjEimAEKEFdvcmtzcGFjZUNyZWF0ZWQSFAoMd29ya3NwYWNlX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSGgoSY3JlYXRlZF9ieV91c2VyX2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtvd25lcl9lbWFpbBgFIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A workspace was created (topic `workspace.created`, key: workspace id).
  *
  * Produced by the ingest gateway. The pipeline service answers by creating the
- * workspace's default pipeline.
+ * workspace's default pipeline; the notification service records who to notify.
  *
  * @generated from message leads.v1.WorkspaceCreated
  */
@@ -50,6 +50,16 @@ export type WorkspaceCreated = Message<"leads.v1.WorkspaceCreated"> & {
    * @generated from field: google.protobuf.Timestamp occurred_at = 4;
    */
   occurredAt?: Timestamp | undefined;
+
+  /**
+   * Email address of the owner (the user who created the workspace), lower-cased;
+   * empty on events produced before this field existed. The notification
+   * service emails workspace notifications to it unless the workspace set its
+   * own recipients.
+   *
+   * @generated from field: string owner_email = 5;
+   */
+  ownerEmail: string;
 };
 
 /**

@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Webhook signatures, Stripe-style:
+ * Webhook signatures, Stripe-style, one scheme both ways: senders sign the webhooks they post to
+ * the gateway's intake (`POST /v1/hooks/:token`) with it, and the notification service signs the
+ * webhooks it delivers to subscribers with it:
  *
  *   X-500Leads-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
  *
@@ -23,7 +25,7 @@ const UNIX_SECONDS = /^\d{1,12}$/;
 export type SignatureFailure = 'missing' | 'malformed' | 'expired' | 'mismatch';
 export type SignatureVerdict = { valid: true } | { valid: false; reason: SignatureFailure };
 
-export interface VerifyOptions {
+export interface VerifySignatureOptions {
   /** Our clock, in unix seconds (default: now). */
   now?: number;
   toleranceSeconds?: number;
@@ -75,7 +77,7 @@ export function verifySignature(
   header: string | undefined,
   rawBody: Buffer,
   secrets: readonly string[],
-  options: VerifyOptions = {},
+  options: VerifySignatureOptions = {},
 ): SignatureVerdict {
   if (header === undefined || header.trim() === '') return { valid: false, reason: 'missing' };
   const parsed = parseSignatureHeader(header);

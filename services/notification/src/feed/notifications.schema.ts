@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { cursor, limit } from '../shared/request.schema';
+
+/** `GET /v1/notifications?cursor&limit&unread=true`. */
+export const feedQuery = z.strictObject({
+  cursor: cursor.optional(),
+  limit: limit(20),
+  unread: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((value) => value === 'true'),
+});
+export type FeedQueryInput = z.infer<typeof feedQuery>;
