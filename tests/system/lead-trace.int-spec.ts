@@ -6,11 +6,13 @@ import {
   startDevModel,
   startDnsServer,
   startOtlpReceiver,
+  startSmtpServer,
   startStack,
   type DevModel,
   type DnsServer,
   type OtlpReceiver,
   type ReceivedSpan,
+  type SmtpServer,
   type Stack,
 } from '@leads/testing';
 
@@ -25,11 +27,17 @@ describe('one trace per lead, across every service', () => {
   let otlp: OtlpReceiver;
   let dns: DnsServer;
   let model: DevModel;
+  let smtp: SmtpServer;
   let stack: Stack;
 
   beforeAll(async () => {
-    [otlp, dns, model] = await Promise.all([startOtlpReceiver(), startDnsServer({ 'initech.example': { mx: ['mx.initech.example'], a: ['192.0.2.10'] } }), startDevModel()]);
-    stack = await startStack(['ingest', 'pipeline', 'enrichment', 'scoring'], {
+    [otlp, dns, model, smtp] = await Promise.all([
+      startOtlpReceiver(),
+      startDnsServer({ 'initech.example': { mx: ['mx.initech.example'], a: ['192.0.2.10'] } }),
+      startDevModel(),
+      startSmtpServer(),
+    ]);
+    stack = await startStack(['ingest', 'pipeline', 'enrichment', 'scoring', 'sequences'], {
       env: {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
@@ -39,17 +47,25 @@ describe('one trace per lead, across every service', () => {
       serviceEnv: {
         enrichment: { DNS_SERVERS: dns.address },
         scoring: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'test-key', SCORING_MODEL: model.modelName },
+        sequences: { SMTP_URL: smtp.url, SEQUENCES_POLL_INTERVAL_MS: '100' },
       },
     });
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([otlp?.close(), dns?.close(), model?.stop()]);
+    await Promise.all([otlp?.close(), dns?.close(), model?.stop(), smtp?.stop()]);
   });
 
-  it('holds the gateway request, enrichment, scoring with its model call, and the pipeline under one trace id', async () => {
+  it('holds the gateway request, enrichment, scoring with its model call, the pipeline and sequences under one trace id', async () => {
     const account = await signUp(stack.gateway);
+    // A hot lead matches this sequence: its enrolment is part of the lead's trace.
+    const sequence = await fetch(`${stack.gateway}/v1/sequences`, {
+      method: 'POST',
+      headers: { ...account.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Hot leads', status: 'active', criteria: { qualifications: ['hot'] }, steps: [{ delaySeconds: 0, subject: 'Hello {{firstName}}', body: 'Hi' }] }),
+    });
+    expect(sequence.status).toBe(201);
     const traceId = randomBytes(16).toString('hex');
     const clientSpanId = randomBytes(8).toString('hex');
     const response = await fetch(`${stack.gateway}/v1/leads`, {
@@ -69,6 +85,7 @@ describe('one trace per lead, across every service', () => {
       'pipeline: process lead.created',
       'pipeline: process lead.enriched',
       'pipeline: process lead.scored',
+      'sequences: process lead.scored',
     ];
     const spans = await expectEventually(
       () => {
@@ -104,6 +121,7 @@ describe('one trace per lead, across every service', () => {
     hop('ingest', 'pipeline', 'lead.created');
     hop('enrichment', 'pipeline', 'lead.enriched');
     hop('scoring', 'pipeline', 'lead.scored');
+    hop('scoring', 'sequences', 'lead.scored');
 
     // The outbox keeps the request's context: the first send hangs under the gateway request.
     const ancestors = (span: ReceivedSpan): string[] => {
