@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { CopyButton } from '../shared/copy-button';
 import { ProblemAlert } from '../shared/problem-alert';
+import { DeleteButton } from '../shared/delete-button';
 import { useAction } from '../shared/use-action';
 import { useQuery } from '../shared/use-query';
 
@@ -77,19 +78,7 @@ export function FormsPage() {
                 <button type="button" className="secondary small" aria-expanded={open === form.id} onClick={() => setOpen(open === form.id ? null : form.id)}>
                   {open === form.id ? 'Hide snippet' : 'Show snippet'}
                 </button>
-                <button
-                  type="button"
-                  className="danger small"
-                  disabled={busy}
-                  onClick={() =>
-                    void run(async () => {
-                      await api.forms.remove(form.id);
-                      forms.reload();
-                    })
-                  }
-                >
-                  Delete
-                </button>
+                <DeleteButton run={run} busy={busy} remove={() => api.forms.remove(form.id)} reload={forms.reload} />
               </div>
             </div>
             <p>

@@ -4,6 +4,7 @@ import { EVENT_TYPES, type WebhookSubscription } from '../api/types';
 import { formatDateTime } from '../shared/format';
 import { ProblemAlert } from '../shared/problem-alert';
 import { SecretOnce } from '../shared/secret-once';
+import { DeleteButton } from '../shared/delete-button';
 import { useAction } from '../shared/use-action';
 import { useQuery } from '../shared/use-query';
 
@@ -141,19 +142,7 @@ export function OutboundWebhooksPage() {
                 >
                   {open === subscription.id ? 'Hide deliveries' : 'Deliveries'}
                 </button>
-                <button
-                  type="button"
-                  className="danger small"
-                  disabled={busy}
-                  onClick={() =>
-                    void run(async () => {
-                      await api.webhookSubscriptions.remove(subscription.id);
-                      subscriptions.reload();
-                    })
-                  }
-                >
-                  Delete
-                </button>
+                <DeleteButton run={run} busy={busy} remove={() => api.webhookSubscriptions.remove(subscription.id)} reload={subscriptions.reload} />
               </div>
             </div>
             <p>

@@ -4,6 +4,7 @@ import { CopyButton } from '../shared/copy-button';
 import { formatDateTime } from '../shared/format';
 import { ProblemAlert } from '../shared/problem-alert';
 import { SecretOnce } from '../shared/secret-once';
+import { DeleteButton } from '../shared/delete-button';
 import { useAction } from '../shared/use-action';
 import { useQuery } from '../shared/use-query';
 
@@ -90,19 +91,7 @@ export function WebhookSourcesPage() {
                 >
                   Rotate secret
                 </button>
-                <button
-                  type="button"
-                  className="danger small"
-                  disabled={busy}
-                  onClick={() =>
-                    void run(async () => {
-                      await api.webhookSources.remove(source.id);
-                      sources.reload();
-                    })
-                  }
-                >
-                  Delete
-                </button>
+                <DeleteButton run={run} busy={busy} remove={() => api.webhookSources.remove(source.id)} reload={sources.reload} />
               </div>
             </div>
             <p>
