@@ -247,7 +247,10 @@ describe('the web console', () => {
     await page.keyboard.press('Alt+ArrowRight');
     await column('Contacted').locator(`[data-lead-id="${state.leads.alan}"]`).waitFor();
     await expectEventually(async () => expect((await lead(state.leads.alan)).stageId).toBe(state.stages.Contacted), { description: 'Alan in Contacted' });
-    await expectEventually(async () => expect(await text(page.locator(':focus'))).toBe('Alan Turing'), { description: 'focus on Alan' });
+    // A short wait per attempt: with nothing focused, the attempt fails and is tried again.
+    await expectEventually(async () => expect((await page.locator(':focus').textContent({ timeout: 1_000 }))?.trim()).toBe('Alan Turing'), {
+      description: 'focus on Alan',
+    });
     // And its Move… menu does the same without a drag.
     await card(state.leads.alan).getByRole('button', { name: 'Move Alan Turing' }).click();
     await page.getByRole('menuitem', { name: 'To Demo' }).click();

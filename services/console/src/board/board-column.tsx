@@ -10,6 +10,7 @@ export interface BoardColumnProps {
   draggingId: string | null;
   dropTarget: DropTarget | null;
   focusLeadId: string | null;
+  onFocusLeft(): void;
   moveChoicesFor(lead: Lead): MoveChoice[];
   onSelectCard(lead: Lead, event: MouseEvent<HTMLInputElement>): void;
   onSelectColumn(stage: Stage, selected: boolean): void;
@@ -97,6 +98,7 @@ export function BoardColumn(props: BoardColumnProps) {
               selected={selection.has(lead.id)}
               dragging={lead.id === draggingId}
               focus={lead.id === props.focusLeadId}
+              onFocusLeft={props.onFocusLeft}
               moveChoices={props.moveChoicesFor(lead)}
               onSelect={(event) => props.onSelectCard(lead, event)}
               onDragStart={(event) => props.onDragStart(lead, event)}

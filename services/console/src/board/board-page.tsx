@@ -68,8 +68,6 @@ export function BoardPage() {
       setOptimistic(null);
     } finally {
       setPending((count) => count - 1);
-      // The moved card has taken the focus by now; later refreshes must not take it again.
-      setFocusLeadId(null);
       reload();
     }
   };
@@ -80,7 +78,9 @@ export function BoardPage() {
     if (!plan) return;
     const stage = board.columns.find((column) => column.stage.id === target.stageId)!.stage;
     setOptimistic({ base: boardQuery.data, board: plan.board });
-    if (via === 'keyboard') setFocusLeadId(lead.id);
+    // The card moved with the keyboard keeps the focus through the refreshes that re-render it,
+    // until the focus goes elsewhere.
+    setFocusLeadId(via === 'keyboard' ? lead.id : null);
     void perform(async () => {
       await api.leads.move(lead.id, {
         ...(plan.changesStage ? { stageId: stage.id } : {}),
@@ -249,6 +249,7 @@ export function BoardPage() {
               draggingId={dragging?.id ?? null}
               dropTarget={dropTarget}
               focusLeadId={focusLeadId}
+              onFocusLeft={() => setFocusLeadId(null)}
               moveChoicesFor={moveChoicesFor}
               onSelectCard={onSelectCard}
               onSelectColumn={onSelectColumn}

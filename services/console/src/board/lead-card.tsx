@@ -9,8 +9,10 @@ export interface LeadCardProps {
   lead: Lead;
   selected: boolean;
   dragging: boolean;
-  /** Takes the focus once mounted (the card the keyboard just moved). */
+  /** Takes the focus once mounted (the card the keyboard just moved, wherever a refresh re-renders it). */
   focus: boolean;
+  /** The focus went from this card to another element. */
+  onFocusLeft(): void;
   moveChoices: MoveChoice[];
   onSelect(event: MouseEvent<HTMLInputElement>): void;
   onDragStart(event: DragEvent<HTMLElement>): void;
@@ -21,7 +23,7 @@ export interface LeadCardProps {
 
 const ARROWS: Record<string, 'left' | 'right' | 'up' | 'down'> = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' };
 
-export function LeadCard({ lead, selected, dragging, focus, moveChoices, onSelect, onDragStart, onDragEnd, onKeyboardMove }: LeadCardProps) {
+export function LeadCard({ lead, selected, dragging, focus, onFocusLeft, moveChoices, onSelect, onDragStart, onDragEnd, onKeyboardMove }: LeadCardProps) {
   const link = useRef<HTMLAnchorElement>(null);
   const name = leadName(lead);
   const company = lead.companyName ?? lead.enrichment?.company?.name ?? null;
@@ -50,7 +52,14 @@ export function LeadCard({ lead, selected, dragging, focus, moveChoices, onSelec
     >
       <div className="lead-card-top">
         <input type="checkbox" checked={selected} onClick={onSelect} onChange={() => undefined} aria-label={`Select ${name}`} />
-        <Link ref={link} to={`/leads/${lead.id}`} className="lead-card-name" draggable={false}>
+        <Link
+          ref={link}
+          to={`/leads/${lead.id}`}
+          className="lead-card-name"
+          draggable={false}
+          // A card re-rendered in another column loses the focus with no element to go to: it keeps its claim.
+          onBlur={(event) => event.relatedTarget && onFocusLeft()}
+        >
           {name}
         </Link>
         {lead.score !== null && (
