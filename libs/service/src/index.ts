@@ -15,3 +15,4 @@ export { runService, start, type ServiceDefinition } from './run-service';
 export { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig } from './service.config';
 export { ZodValidationPipe, zodFieldErrors } from './zod-validation.pipe';
 export { SecretBox } from './secret-box';
+export { cursor, encodeCursor, isUuid, limit, uuid } from './request-schemas';

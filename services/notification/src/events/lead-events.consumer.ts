@@ -1,3 +1,4 @@
+import { isUuid } from '@leads/service';
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import {
   Topics,
@@ -14,7 +15,6 @@ import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { FailureGroupsWorker } from '../feed/failure-groups.worker';
 import { RecordLeadFailure } from '../feed/record-lead-failure.usecase';
-import { isUuid } from '../shared/request.schema';
 import { RecordWebhookDeliveries } from '../webhooks/record-webhook-deliveries.usecase';
 import { WebhookDeliveriesWorker } from '../webhooks/webhook-deliveries.worker';
 

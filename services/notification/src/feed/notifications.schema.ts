@@ -1,9 +1,10 @@
+import { limit } from '@leads/service';
 import { z } from 'zod';
-import { cursor, limit } from '../shared/request.schema';
+import { pageCursor } from '../shared/request.schema';
 
 /** `GET /v1/notifications?cursor&limit&unread=true`. */
 export const feedQuery = z.strictObject({
-  cursor: cursor.optional(),
+  cursor: pageCursor.optional(),
   limit: limit(20),
   unread: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((value) => value === 'true'),
 });

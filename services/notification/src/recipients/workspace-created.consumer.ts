@@ -1,9 +1,9 @@
+import { isUuid } from '@leads/service';
 import { Topics, type WorkspaceCreated } from '@leads/contracts';
 import { EventContext, NonRetryableEventError, OnEvent } from '@leads/messaging';
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { isUuid } from '../shared/request.schema';
 import { RecipientsStore } from './recipients.store';
 
 const emailAddress = z.email();

@@ -1,5 +1,6 @@
+import { limit } from '@leads/service';
 import { z } from 'zod';
-import { cursor, limit } from '../shared/request.schema';
+import { pageCursor } from '../shared/request.schema';
 import { ipLiteralHost, isPublicAddress } from './target-address';
 import { WEBHOOK_EVENT_TYPES } from './webhook-payload';
 
@@ -37,7 +38,7 @@ export type CreateSubscriptionBody = z.infer<ReturnType<typeof createSubscriptio
 
 /** `GET /v1/webhook-subscriptions/:id/deliveries?cursor&limit&status`. */
 export const deliveriesQuery = z.strictObject({
-  cursor: cursor.optional(),
+  cursor: pageCursor.optional(),
   limit: limit(20),
   status: z.enum(['pending', 'delivering', 'delivered', 'failed'], { error: 'must be one of pending, delivering, delivered, failed' }).optional(),
 });

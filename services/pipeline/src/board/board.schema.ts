@@ -1,6 +1,6 @@
+import { cursor, limit, uuid } from '@leads/service';
 import { z } from 'zod';
 import { leadFilters } from '../leads/lead.schema';
-import { cursor, limit, uuid } from '../shared/request.schema';
 
 export const boardQuery = leadFilters.extend({ limit: limit(20) });
 export type BoardQuery = z.infer<typeof boardQuery>;

@@ -1,11 +1,10 @@
-import { notFound } from '@leads/service';
+import { encodeCursor, notFound } from '@leads/service';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { leadColumns, toLeadJson, type LeadJson, type LeadRow } from '../leads/lead.entity';
 import { whereLeadsMatch, type LeadFilters } from '../leads/lead.repository';
 import { toStageJson, type PipelineJson, type StageJson } from '../pipelines/pipeline.entity';
 import { findPipeline, loadPipeline, stagesOf } from '../pipelines/pipeline.repository';
-import { encodeCursor } from '../shared/request.schema';
 import type { BoardQuery, ColumnQuery } from './board.schema';
 import { Conditions, queryRows } from '@leads/persistence';
 

@@ -1,3 +1,4 @@
+import { isUuid } from '@leads/service';
 import { randomUUID } from 'node:crypto';
 import type { RequestScope } from '@leads/service';
 import { Injectable } from '@nestjs/common';
@@ -6,7 +7,6 @@ import { endOfColumn } from '../moves/column-position.helper';
 import { destinationOf, resolveMoveTarget } from '../moves/move-target.helper';
 import { RecordMoves, type Move } from '../moves/record-moves.usecase';
 import type { StageRow } from '../pipelines/pipeline.entity';
-import { isUuid } from '../shared/request.schema';
 import type { BulkMoveBody } from './lead.schema';
 import { queryRows } from '@leads/persistence';
 

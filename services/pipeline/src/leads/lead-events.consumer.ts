@@ -1,9 +1,9 @@
+import { isUuid } from '@leads/service';
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Topics, type LeadCreated, type LeadEnriched, type LeadFailed, type LeadScored } from '@leads/contracts';
 import { EventContext, NonRetryableEventError, OnEvent } from '@leads/messaging';
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { isUuid } from '../shared/request.schema';
 import { enrichmentOf, failureOf, profileOf, scoreOf, type LeadFact } from './lead.projection';
 import { ProjectLeadEvent } from './project-lead-event.usecase';
 

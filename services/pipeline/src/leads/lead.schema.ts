@@ -1,5 +1,5 @@
+import { cursor, limit, uuid } from '@leads/service';
 import { z } from 'zod';
-import { cursor, limit, uuid } from '../shared/request.schema';
 import { LEAD_SOURCES, PROCESSING_STATUSES, QUALIFICATIONS } from './lead.entity';
 
 export const leadFilters = z.object({

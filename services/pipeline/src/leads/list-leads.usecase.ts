@@ -1,6 +1,6 @@
+import { encodeCursor } from '@leads/service';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { encodeCursor } from '../shared/request.schema';
 import { leadColumns, toLeadJson, type LeadJson, type LeadRow } from './lead.entity';
 import { whereLeadsMatch } from './lead.repository';
 import type { ListLeadsQuery } from './lead.schema';

@@ -1,3 +1,4 @@
+import { isUuid } from '@leads/service';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { endOfColumn } from '../moves/column-position.helper';
@@ -5,7 +6,6 @@ import { RecordMoves } from '../moves/record-moves.usecase';
 import { SYSTEM_ACTOR } from '../moves/stage-history.entity';
 import { EnsureDefaultPipeline } from '../pipelines/ensure-default-pipeline.usecase';
 import { findPipeline, firstOpenStage } from '../pipelines/pipeline.repository';
-import { isUuid } from '../shared/request.schema';
 
 /**
  * A new lead's first placement: the end of the first open stage of the pipeline its intake

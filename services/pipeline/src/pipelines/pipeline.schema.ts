@@ -1,5 +1,5 @@
+import { uuid } from '@leads/service';
 import { z } from 'zod';
-import { uuid } from '../shared/request.schema';
 import { STAGE_KINDS } from './pipeline.entity';
 import { MAX_STAGES, stageRuleViolations } from './stage.rules';
 

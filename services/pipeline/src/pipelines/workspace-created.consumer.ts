@@ -1,8 +1,8 @@
+import { isUuid } from '@leads/service';
 import { Topics, type WorkspaceCreated } from '@leads/contracts';
 import { EventContext, NonRetryableEventError, OnEvent } from '@leads/messaging';
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { isUuid } from '../shared/request.schema';
 import { EnsureDefaultPipeline } from './ensure-default-pipeline.usecase';
 
 @Controller()

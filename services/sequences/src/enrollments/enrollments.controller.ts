@@ -1,9 +1,9 @@
-import { InternalAuthGuard, ParseIdPipe, Scope, ZodValidationPipe, notFound, type RequestScope } from '@leads/service';
+import { InternalAuthGuard, ParseIdPipe, type RequestScope, Scope, ZodValidationPipe, notFound, uuid } from '@leads/service';
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { findSequence } from '../sequences/sequence.repository';
-import { page, pageQuery, uuid } from '../shared/request.schema';
+import { page, pageQuery } from '../shared/request.schema';
 import { ENROLLMENT_STATUSES, toEnrollmentJson, toSendJson } from './enrollment.entity';
 import { listEnrollments, listSends } from './enrollment.repository';
 

@@ -1,10 +1,10 @@
+import { isUuid } from '@leads/service';
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { EmailClass, LeadChannel, Qualification, StageKind, Topics, type LeadScored, type LeadStageChanged } from '@leads/contracts';
 import { EventContext, NonRetryableEventError, OnEvent } from '@leads/messaging';
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { SendingWorker } from '../sending/sending.worker';
-import { isUuid } from '../shared/request.schema';
 import { EnrollLead } from './enroll-lead.usecase';
 
 /** Enrols scored leads and stops enrolments of leads that are won or lost (see EnrollLead). */

@@ -1,5 +1,6 @@
+import { uuid } from '@leads/service';
 import { z } from 'zod';
-import { pageQuery, uuid } from '../shared/request.schema';
+import { pageQuery } from '../shared/request.schema';
 import { templateProblems } from './email-template';
 import { ENROLLABLE_QUALIFICATIONS, LEAD_SOURCES } from './sequence.entity';
 
