@@ -1,5 +1,5 @@
 import { Topics, decodeEvent, IntakeOutcome } from '@leads/contracts';
-import { expectEventually, queryDatabase, signUp, startStack, type Stack } from '@leads/testing';
+import { expectEventually, queryDatabase, signUp, startGroupsAtEnd, startStack, type Stack } from '@leads/testing';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 
 const json = (body: unknown) => ({ 'content-type': 'application/json', body: JSON.stringify(body) });
@@ -83,9 +83,10 @@ describe('gateway: accounts and the Leads API intake', () => {
     const seen: Array<{ key: string | null; outcome: IntakeOutcome; customFields: unknown; email: string }> = [];
 
     beforeAll(async () => {
-      consumer = new Kafka({ brokers: stack.brokers.split(','), clientId: 'intake-test', logLevel: logLevel.NOTHING }).consumer({
-        groupId: `intake-test-${Date.now()}`,
-      });
+      const groupId = `intake-test-${Date.now()}`;
+      // From the end of the topic: other test files leave a backlog on the shared broker.
+      await startGroupsAtEnd(stack.brokers, [groupId], [Topics.leadCreated.name]);
+      consumer = new Kafka({ brokers: stack.brokers.split(','), clientId: 'intake-test', logLevel: logLevel.NOTHING }).consumer({ groupId });
       await consumer.connect();
       await consumer.subscribe({ topic: Topics.leadCreated.name, fromBeginning: true });
       await consumer.run({

@@ -1,5 +1,5 @@
 import { MoveChannel, StageKind, Topics, ActorKind, decodeEvent, type LeadStageChanged } from '@leads/contracts';
-import { expectEventually, queryDatabase, signUp, startStack, type Stack } from '@leads/testing';
+import { expectEventually, queryDatabase, signUp, startGroupsAtEnd, startStack, type Stack } from '@leads/testing';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 
 const read = (response: Response): Promise<any> => response.json();
@@ -49,9 +49,10 @@ describe('leads on pipelines, through the public API', () => {
   beforeAll(async () => {
     stack = await startStack(['pipeline', 'ingest']);
     gateway = stack.gateway;
-    consumer = new Kafka({ brokers: stack.brokers.split(','), clientId: 'e2e', logLevel: logLevel.NOTHING }).consumer({
-      groupId: `e2e-stage-changes-${Date.now()}`,
-    });
+    const groupId = `e2e-stage-changes-${Date.now()}`;
+    // From the end of the topic: other test files leave a backlog on the shared broker.
+    await startGroupsAtEnd(stack.brokers, [groupId], [Topics.leadStageChanged.name]);
+    consumer = new Kafka({ brokers: stack.brokers.split(','), clientId: 'e2e', logLevel: logLevel.NOTHING }).consumer({ groupId });
     await consumer.connect();
     await consumer.subscribe({ topic: Topics.leadStageChanged.name, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void stageChanges.push(decodeEvent(Topics.leadStageChanged, message).data) });

@@ -18,6 +18,7 @@ import {
   freePort,
   queryDatabase,
   runToCompletion,
+  startGroupsAtEnd,
   startServiceProcess,
   waitUntilReady,
   type DevModel,
@@ -52,6 +53,8 @@ export async function startScoring(label: string, env: Record<string, string>): 
   const database = await createTestDatabase(label);
   const base = { DATABASE_URL: database.url, KAFKA_BROKERS: brokers(), INTERNAL_TOKEN: randomBytes(24).toString('hex') };
   await runToCompletion({ name: 'scoring-migrate', entry: ENTRY, args: ['migrate'], env: { ...base, OTEL_SDK_DISABLED: 'true' } });
+  // The service reads what is published from now on, not what other test files left on the broker.
+  await startGroupsAtEnd(brokers(), ['scoring'], [Topics.leadEnriched.name, Topics.leadAnalysisRequested.name]);
   const port = await freePort();
   const process = startServiceProcess({
     name: 'scoring',
@@ -114,13 +117,15 @@ export class OutcomeReader {
   readonly failed: Outcome<LeadFailed>[] = [];
   private readonly consumer: Consumer;
 
+  private readonly groupId = `scoring-test-${randomUUID()}`;
+
   constructor() {
-    this.consumer = new Kafka({ brokers: brokers().split(','), clientId: 'scoring-test-reader', logLevel: logLevel.NOTHING }).consumer({
-      groupId: `scoring-test-${randomUUID()}`,
-    });
+    this.consumer = new Kafka({ brokers: brokers().split(','), clientId: 'scoring-test-reader', logLevel: logLevel.NOTHING }).consumer({ groupId: this.groupId });
   }
 
   async start(): Promise<void> {
+    // From the end of the topics: other test files leave a backlog on the shared broker.
+    await startGroupsAtEnd(brokers(), [this.groupId], [Topics.leadScored.name, Topics.leadFailed.name]);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [Topics.leadScored.name, Topics.leadFailed.name], fromBeginning: true });
     await this.consumer.run({
