@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   {
     // Tests read JSON answers whose shape is what they assert.
-    files: ['**/test/**/*.ts', '**/*.spec.ts'],
+    files: ['**/test/**/*.ts', 'tests/**/*.ts', '**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

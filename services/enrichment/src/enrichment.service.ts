@@ -6,7 +6,7 @@ import { EnrichmentsModule } from './enrichments/enrichments.module';
 /**
  * `lead.created` → `lead.enriched`: email verification (syntax, MX through DNS with a per-domain
  * cache), email class, IP geolocation (offline DB-IP database) and company inference; the
- * latest result per lead in its database. No API beyond /health and /metrics.
+ * latest result per lead in its database, readable at `GET /v1/leads/:id/enrichment` (internal).
  */
 export const enrichmentService: ServiceDefinition<typeof enrichmentSettings> = {
   name: 'enrichment',

@@ -11,6 +11,8 @@ function isBase64Key(value: string): boolean {
 }
 
 export const ingestSettings = {
+  ENRICHMENT_URL: z.url().default('http://127.0.0.1:3001'),
+  SCORING_URL: z.url().default('http://127.0.0.1:3002'),
   PIPELINE_URL: z.url().default('http://127.0.0.1:3005'),
   SEQUENCES_URL: z.url().default('http://127.0.0.1:3003'),
   NOTIFICATION_URL: z.url().default('http://127.0.0.1:3004'),

@@ -20,6 +20,7 @@ import { LeadsModule } from './leads/leads.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { SequencesModule } from './sequences/sequences.module';
+import { TimelineModule } from './timeline/timeline.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The public gateway: accounts, every intake channel, and the public API over the internal services. */
@@ -31,7 +32,7 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   consumesEvents: false,
   bodyLimitBytes: 256 * 1024,
   rawBody: true,
-  imports: () => [GatewayModule, AuthModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule, SequencesModule, NotificationsModule],
+  imports: () => [GatewayModule, AuthModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule, SequencesModule, NotificationsModule, TimelineModule],
   async configure(app, config) {
     await app.register(cookie);
     // CSV imports stream their file part (POST /v1/imports sets the per-request limits); the

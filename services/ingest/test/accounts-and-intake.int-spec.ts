@@ -70,6 +70,22 @@ describe('gateway: accounts and the Leads API intake', () => {
     expect(afterRevoke.status).toBe(401);
   });
 
+  it('tells who a request acts as: the user with the session cookie, the key with a bearer key, nobody after logging out', async () => {
+    const account = await signUp(gateway, 'Whoami Inc');
+    const whoAmI = async (headers: Record<string, string>) => {
+      const response = await fetch(`${gateway}/v1/session`, { headers });
+      return { status: response.status, body: await read(response) };
+    };
+    const asUser = await whoAmI({ cookie: account.cookie });
+    expect(asUser).toEqual({ status: 200, body: { workspace: account.workspace, user: account.user, apiKey: null } });
+    const asKey = await whoAmI(account.auth);
+    expect(asKey).toEqual({ status: 200, body: { workspace: account.workspace, user: null, apiKey: { id: expect.any(String), name: 'Default key', prefix: expect.any(String) } } });
+    expect(account.apiKey).toContain(asKey.body.apiKey.prefix);
+
+    expect((await fetch(`${gateway}/v1/sessions`, { method: 'DELETE', headers: { cookie: account.cookie } })).status).toBe(204);
+    expect((await whoAmI({ cookie: account.cookie })).status).toBe(401);
+  });
+
   it('answers 401 problem details without credentials or with a made-up key', async () => {
     for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer l5_000000000000_${'A'.repeat(43)}` }]) {
       const response = await fetch(`${gateway}/v1/leads`, { headers });

@@ -186,4 +186,41 @@ describe('AI analysis failures and retries, through the public API', () => {
     expect(await read(await call(other, 'POST', '/v1/leads/retry-failed', { reason: 'model is back' }))).toEqual({ requested: 1 });
     await waitStatus(other, theirs.id, 'scored');
   });
+
+  it('retries the selected leads in one request, with a result per id, and only the workspace\'s', async () => {
+    await model.setMode({ mode: 'outage' });
+    const [account, other] = await Promise.all([signUp(gateway), signUp(gateway)]);
+    const lead = (name: string) => ({ email: `${name}-${randomUUID().slice(0, 8)}@gmail.com`, firstName: name, lastName: 'Test', jobTitle: 'Buyer' });
+    const [first, second, unselected] = await Promise.all([submitAndEnrich(account, lead('cy')), submitAndEnrich(account, lead('di')), submitAndEnrich(account, lead('ed'))]);
+    const theirs = await submitAndEnrich(other, lead('fay'));
+    await Promise.all([first, second, unselected].map(({ id }) => waitStatus(account, id, 'failed')));
+    await waitStatus(other, theirs.id, 'failed');
+
+    await model.setMode({ mode: 'normal' });
+    const unknown = randomUUID();
+    const response = await call(account, 'POST', '/v1/leads/retry-analysis', { leadIds: [first.id, second.id, theirs.id, first.id, unknown] });
+    expect(response.status).toBe(202);
+    expect(await read(response)).toEqual({
+      requested: 2,
+      results: [
+        { leadId: first.id, status: 'requested' },
+        { leadId: second.id, status: 'requested' },
+        { leadId: theirs.id, status: 'not_found' },
+        { leadId: unknown, status: 'not_found' },
+      ],
+    });
+    await Promise.all([first, second].map(({ id }) => waitStatus(account, id, 'scored')));
+    expect((await getLead(account, unselected.id)).processingStatus).toBe('failed');
+    expect((await getLead(other, theirs.id)).processingStatus).toBe('failed');
+
+    for (const [body, field] of [
+      [{ leadIds: [] }, 'leadIds'],
+      [{ leadIds: ['nope'] }, 'leadIds.0'],
+      [{ leadIds: Array.from({ length: 1001 }, () => randomUUID()) }, 'leadIds'],
+    ] as const) {
+      const invalid = await call(account, 'POST', '/v1/leads/retry-analysis', body);
+      expect(invalid.status).toBe(400);
+      expect((await read(invalid)).errors).toEqual([expect.objectContaining({ field })]);
+    }
+  });
 });

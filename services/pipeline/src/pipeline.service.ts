@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@leads/service';
 import { CreatePipelineTables1764288000000 } from '../migrations/1764288000000-create-pipeline-tables.migration';
+import { LeadProfileDetails1764500000000 } from '../migrations/1764500000000-lead-profile-details.migration';
 import { BoardModule } from './board/board.module';
 import { FunnelModule } from './funnel/funnel.module';
 import { LeadsModule } from './leads/leads.module';
@@ -14,7 +15,7 @@ export const pipelineService: ServiceDefinition<Record<string, never>> = {
   name: 'pipeline',
   defaultPort: 3005,
   config: {},
-  migrations: [CreatePipelineTables1764288000000],
+  migrations: [CreatePipelineTables1764288000000, LeadProfileDetails1764500000000],
   imports: () => [PipelinesModule, LeadsModule, BoardModule, FunnelModule],
   consumesEvents: true,
 };

@@ -75,7 +75,7 @@ describe('pipeline service: the read model built from events', () => {
     await events.publish(Topics.workspaceCreated, workspaceId, { workspaceId, name: 'Placement' });
     const pipeline = await defaultPipelineOf(api);
     const data = leadCreated(workspaceId, {
-      profile: { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0000', companyName: 'Engines', customFields: { Employer: 'ACME', seats: 12 } },
+      profile: { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0000', companyName: 'Engines', jobTitle: 'Analyst', country: 'GB', customFields: { Employer: 'ACME', seats: 12 } },
       source: { channel: LeadChannel.CSV_IMPORT, sourceId: randomUUID() },
       occurredAt: seconds(0),
     });
@@ -97,6 +97,11 @@ describe('pipeline service: the read model built from events', () => {
       lastName: 'Lovelace',
       phone: '+44 20 7946 0000',
       companyName: 'Engines',
+      jobTitle: 'Analyst',
+      website: null,
+      country: 'GB',
+      region: null,
+      city: null,
       source: 'csv_import',
       customFields: { Employer: 'ACME', seats: 12 },
       pipelineId: pipeline.id,

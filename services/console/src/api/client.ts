@@ -20,7 +20,7 @@ import type {
   SequenceStep,
   Session,
   StageInput,
-  StageMove,
+  Timeline,
   WebhookDelivery,
   WebhookSource,
   WebhookSubscription,
@@ -101,6 +101,7 @@ export const api = {
   signUp: (body: { workspaceName: string; email: string; password: string }) => request<Session & { apiKey: string }>('POST', '/v1/signup', { body }),
   logIn: (body: { email: string; password: string }) => request<Session>('POST', '/v1/sessions', { body }),
   logOut: () => request<void>('DELETE', '/v1/sessions'),
+  whoAmI: () => request<{ workspace: Session['workspace']; user: Session['user'] | null }>('GET', '/v1/session'),
 
   apiKeys: {
     list: () => request<ApiKey[]>('GET', '/v1/api-keys'),
@@ -112,11 +113,13 @@ export const api = {
     list: (query: LeadFilters & { pipelineId?: string; stageId?: string; cursor?: string; limit?: number }) =>
       request<Page<Lead>>('GET', '/v1/leads', { query: { ...query } }),
     get: (leadId: string) => request<Lead>('GET', `/v1/leads/${id(leadId)}`),
-    history: (leadId: string) => request<{ items: StageMove[] }>('GET', `/v1/leads/${id(leadId)}/history`),
+    timeline: (leadId: string) => request<Timeline>('GET', `/v1/leads/${id(leadId)}/timeline`),
     move: (leadId: string, move: { stageId?: string; pipelineId?: string; beforeLeadId?: string; channel: 'kanban' | 'detail_dropdown' }) =>
       request<Lead>('PATCH', `/v1/leads/${id(leadId)}`, { body: move }),
     bulkMove: (body: { leadIds: string[]; stageId?: string; pipelineId?: string }) => request<BulkResult>('POST', '/v1/leads/bulk', { body }),
     retryAnalysis: (leadId: string) => request<{ leadId: string; requested: number }>('POST', `/v1/leads/${id(leadId)}/retry-analysis`, { body: {} }),
+    retryMany: (leadIds: string[]) =>
+      request<{ requested: number; results: Array<{ leadId: string; status: 'requested' | 'not_found' }> }>('POST', '/v1/leads/retry-analysis', { body: { leadIds } }),
     retryFailed: () => request<{ requested: number }>('POST', '/v1/leads/retry-failed', { body: {} }),
   },
 

@@ -106,8 +106,11 @@ export interface Lead {
   lastName: string | null;
   phone: string | null;
   companyName: string | null;
-  jobTitle?: string | null;
-  website?: string | null;
+  jobTitle: string | null;
+  website: string | null;
+  country: string | null;
+  region: string | null;
+  city: string | null;
   source: LeadSource;
   customFields: Record<string, CustomValue>;
   pipelineId: string | null;
@@ -141,6 +144,42 @@ export interface StageMove {
   channel: 'api' | 'kanban' | 'detail_dropdown' | 'bulk' | 'system';
   bulkMoveId: string | null;
   movedAt: string;
+}
+
+/** One thing that happened to a lead (`GET /v1/leads/:id/timeline`), told by the service that did it. */
+export type TimelineEntry = { id: string; at: string } & (
+  | { type: 'submitted'; channel: string; fields: Record<string, unknown>; utm: Record<string, string>; referrer: string | null }
+  | {
+      type: 'enriched' | 'enrichment-failed';
+      emailClass: string | null;
+      mxStatus: string | null;
+      location: { countryCode: string; region: string; city: string } | null;
+      company: string | null;
+      reason: string | null;
+      durationMs: number;
+    }
+  | { type: 'analysis-requested'; requestedBy: { kind: string; id: string } | null }
+  | {
+      type: 'analysis-attempt';
+      number: number;
+      model: string;
+      outcome: string;
+      latencyMs: number;
+      totalTokens: number | null;
+      httpStatus: number | null;
+      error: string | null;
+    }
+  | { type: 'scored' | 'analysis-failed'; score: number | null; qualification: string | null; reason: string | null; model: string | null; attempts: number }
+  | { type: 'placed' | 'stage-moved'; fromStageName: string | null; toStageName: string; channel: StageMove['channel'] }
+  | { type: 'enrolled' | 'sequence-completed' | 'sequence-stopped'; sequenceName: string | null; stopReason?: string | null }
+  | { type: 'email'; sequenceName: string | null; step: number; subject: string; status: string; error: string | null }
+);
+
+export interface Timeline {
+  items: TimelineEntry[];
+  /** Services that did not answer: their part is missing. */
+  unavailable: string[];
+  truncated: boolean;
 }
 
 export interface BoardColumn {

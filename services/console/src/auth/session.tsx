@@ -40,6 +40,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [],
   );
 
+  // What was stored may be stale (the cookie expired, the workspace was renamed): ask once on load.
+  useEffect(() => {
+    if (!stored()) return;
+    api
+      .whoAmI()
+      .then(({ user, workspace }) => {
+        if (!user) return;
+        localStorage.setItem(STORAGE_KEY, JSON.stringify({ user, workspace }));
+        setSession({ user, workspace });
+      })
+      .catch(() => undefined);
+  }, []);
+
   const value: SessionContextValue = {
     session,
     firstApiKey,

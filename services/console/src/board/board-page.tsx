@@ -105,9 +105,9 @@ export function BoardPage() {
   const retrySelected = () => {
     const leadIds = [...selection];
     void perform(async () => {
-      await Promise.all(leadIds.map((id) => api.leads.retryAnalysis(id)));
+      const { requested } = await api.leads.retryMany(leadIds);
       setSelection(new Set());
-      return `A new analysis was requested for ${leadIds.length} leads.`;
+      return `A new analysis was requested for ${requested} of ${leadIds.length} leads.`;
     });
   };
 

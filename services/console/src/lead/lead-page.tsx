@@ -146,7 +146,7 @@ function Enrichment({ lead }: { lead: Lead }) {
 
 export function LeadPage({ leadId }: { leadId: string }) {
   const lead = useQuery(`lead:${leadId}`, () => api.leads.get(leadId), { pollMs: POLL_MS });
-  const history = useQuery(`history:${leadId}`, () => api.leads.history(leadId), { pollMs: POLL_MS });
+  const timeline = useQuery(`timeline:${leadId}`, () => api.leads.timeline(leadId), { pollMs: POLL_MS });
   const { pipelines } = usePipelines();
   if (lead.error && !lead.data) return <ProblemAlert error={lead.error} />;
   if (!lead.data) return <p className="loading">Loading the lead…</p>;
@@ -154,7 +154,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
   const pipeline = pipelines.find((item) => item.id === data.pipelineId);
   const refresh = () => {
     lead.reload();
-    history.reload();
+    timeline.reload();
   };
   const { customFields } = data;
   return (
@@ -181,6 +181,9 @@ export function LeadPage({ leadId }: { leadId: string }) {
               ['Last name', data.lastName],
               ['Phone', data.phone],
               ['Company', data.companyName],
+              ['Job title', data.jobTitle],
+              ['Website', data.website],
+              ['Location', [data.city, data.region, data.country].filter(Boolean).join(', ')],
               ['Source', SOURCE_LABELS[data.source] ?? data.source],
               ['Created', formatDateTime(data.createdAt)],
               ['Updated', formatDateTime(data.updatedAt)],
@@ -191,7 +194,7 @@ export function LeadPage({ leadId }: { leadId: string }) {
         </section>
         <Analysis key={`${data.processingStatus}:${data.failure?.failedAt ?? ""}`} lead={data} onRetried={refresh} />
         <Enrichment lead={data} />
-        <Timeline lead={data} moves={history.data?.items} error={history.error} />
+        <Timeline timeline={timeline.data} error={timeline.error} />
       </div>
     </div>
   );

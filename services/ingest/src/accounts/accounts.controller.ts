@@ -48,6 +48,14 @@ export class AccountsController {
     return session;
   }
 
+  @Get('session')
+  @UseGuards(GatewayAuthGuard)
+  @ApiCookieAuth()
+  @ApiJsonResponse(200, 'Who the request acts as: `{workspace, user, apiKey}` (`user` with the session cookie, `apiKey` with a bearer key; the other null).')
+  whoAmI(@Scope() scope: RequestScope) {
+    return this.sessions.whoAmI(scope);
+  }
+
   @Delete('sessions')
   @HttpCode(204)
   async logOut(@Req() request: FastifyRequest & { cookies?: Record<string, string> }, @Res({ passthrough: true }) reply: FastifyReply) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { unauthorized } from '@leads/service';
+import { unauthorized, type RequestScope } from '@leads/service';
 import { DataSource, type EntityManager } from 'typeorm';
 import { hashPassword, newSecret, sha256, verifyPassword } from '../auth/credentials';
 import type { LogIn } from './accounts.schemas';
@@ -36,6 +36,24 @@ export class SessionStore {
       token,
       user: { id: user.id, email: user.email },
       workspace: { id: user.workspace_id, name: user.workspace_name },
+    };
+  }
+
+  /** Who a request acts as: the workspace, and the user (session cookie) or the API key. */
+  async whoAmI(scope: RequestScope) {
+    const [row] = await this.dataSource.query(
+      `SELECT w.id, w.name, u.id AS user_id, u.email, k.id AS key_id, k.name AS key_name, k.prefix
+       FROM workspaces w
+       LEFT JOIN users u ON $2 = 'user' AND u.id = $3::uuid AND u.workspace_id = w.id
+       LEFT JOIN api_keys k ON $2 = 'api_key' AND k.id = $3::uuid AND k.workspace_id = w.id
+       WHERE w.id = $1`,
+      [scope.workspaceId, scope.actor.kind, scope.actor.id],
+    );
+    if (!row) throw unauthorized('The workspace no longer exists.');
+    return {
+      workspace: { id: row.id, name: row.name },
+      user: row.user_id ? { id: row.user_id, email: row.email } : null,
+      apiKey: row.key_id ? { id: row.key_id, name: row.key_name, prefix: row.prefix } : null,
     };
   }
 

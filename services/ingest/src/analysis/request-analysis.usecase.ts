@@ -9,6 +9,11 @@ const ACTOR_KINDS = { user: ActorKind.USER, api_key: ActorKind.API_KEY, system: 
 /** The pipeline service's page size limit. */
 const PAGE_SIZE = 100;
 
+export interface BulkRetryResult {
+  requested: number;
+  results: Array<{ leadId: string; status: 'requested' | 'not_found' }>;
+}
+
 interface FailedLeadsPage {
   items: Array<{ id: string; failure: { stage: 'enrichment' | 'scoring' } | null }>;
   nextCursor: string | null;
@@ -32,6 +37,20 @@ export class RequestAnalysis {
       if (!lead) throw notFound('Lead');
       await this.outbox.publish(manager, this.event(scope, leadId, reason));
       return { leadId, requested: 1 };
+    });
+  }
+
+  /** A new analysis for each of the leads that are the workspace's, in one transaction; a result per id. */
+  async retryMany(scope: RequestScope, leadIds: readonly string[], reason = ''): Promise<BulkRetryResult> {
+    const unique = [...new Set(leadIds.map((id) => id.toLowerCase()))];
+    return this.dataSource.transaction(async (manager) => {
+      const known: Array<{ id: string }> = await manager.query(`SELECT id FROM leads WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [scope.workspaceId, unique]);
+      const found = new Set(known.map(({ id }) => id));
+      await this.outbox.publishAll(manager, [...found].map((id) => this.event(scope, id, reason)));
+      return {
+        requested: found.size,
+        results: unique.map((leadId) => ({ leadId, status: found.has(leadId) ? ('requested' as const) : ('not_found' as const) })),
+      };
     });
   }
 

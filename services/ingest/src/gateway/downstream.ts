@@ -11,6 +11,14 @@ export class Downstream {
     @Inject(SERVICE_CONFIG) private readonly config: IngestConfig,
   ) {}
 
+  enrichment<T>(scope: RequestScope, request: ForwardRequest): Promise<T> {
+    return this.client.call<T>(this.config.ENRICHMENT_URL, scope, request);
+  }
+
+  scoring<T>(scope: RequestScope, request: ForwardRequest): Promise<T> {
+    return this.client.call<T>(this.config.SCORING_URL, scope, request);
+  }
+
   pipeline<T>(scope: RequestScope, request: ForwardRequest): Promise<T> {
     return this.client.call<T>(this.config.PIPELINE_URL, scope, request);
   }

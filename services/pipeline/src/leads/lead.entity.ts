@@ -19,6 +19,11 @@ export interface LeadRow {
   readonly last_name: string | null;
   readonly phone: string | null;
   readonly company_name: string | null;
+  readonly job_title: string | null;
+  readonly website: string | null;
+  readonly country: string | null;
+  readonly region: string | null;
+  readonly city: string | null;
   readonly source: LeadSourceName | null;
   readonly custom_fields: JsonObject;
   readonly pipeline_id: string | null;
@@ -39,7 +44,7 @@ export interface LeadRow {
 /** The columns of LeadRow, for `SELECT ${leadColumns('lead')}`. */
 export function leadColumns(alias: string): string {
   return [
-    'id', 'email', 'first_name', 'last_name', 'phone', 'company_name', 'source', 'custom_fields', 'pipeline_id', 'stage_id', 'position',
+    'id', 'email', 'first_name', 'last_name', 'phone', 'company_name', 'job_title', 'website', 'country', 'region', 'city', 'source', 'custom_fields', 'pipeline_id', 'stage_id', 'position',
     'processing_status', 'enrichment', 'score', 'qualification', 'qualification_reason', 'scoring_model', 'failure', 'version',
     'created_at', 'updated_at',
   ]
@@ -57,6 +62,11 @@ export function toLeadJson(row: LeadRow) {
     lastName: row.last_name,
     phone: row.phone,
     companyName: row.company_name,
+    jobTitle: row.job_title,
+    website: row.website,
+    country: row.country,
+    region: row.region,
+    city: row.city,
     source: row.source,
     customFields: row.custom_fields,
     pipelineId: row.pipeline_id,

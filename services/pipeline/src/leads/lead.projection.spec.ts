@@ -11,6 +11,11 @@ const blank = (firstSeen: Date): ProjectedLead => ({
   lastName: null,
   phone: null,
   companyName: null,
+  jobTitle: null,
+  website: null,
+  country: null,
+  region: null,
+  city: null,
   source: null,
   customFields: {},
   profileAt: null,
@@ -34,6 +39,11 @@ const profile = (firstName: string): LeadProfileData => ({
   lastName: 'Lovelace',
   phone: null,
   companyName: 'Analytical Engines',
+  jobTitle: 'Mathematician',
+  website: null,
+  country: 'GB',
+  region: null,
+  city: 'London',
   source: 'api',
   customFields: { plan: 'pro' },
 });
@@ -152,7 +162,7 @@ describe('lead projection', () => {
 describe('protobuf → read model', () => {
   it('maps a profile, with empty strings as null and the channel in lower case', () => {
     const data = profileOf(
-      create(LeadProfileSchema, { email: 'ada@example.com', firstName: 'Ada', customFields: { Employer: 'ACME', seats: 3 } }),
+      create(LeadProfileSchema, { email: 'ada@example.com', firstName: 'Ada', jobTitle: 'CTO', city: 'Paris', customFields: { Employer: 'ACME', seats: 3 } }),
       create(LeadSourceSchema, { channel: LeadChannel.CSV_IMPORT }),
     );
     expect(data).toEqual({
@@ -161,6 +171,11 @@ describe('protobuf → read model', () => {
       lastName: null,
       phone: null,
       companyName: null,
+      jobTitle: 'CTO',
+      website: null,
+      country: null,
+      region: null,
+      city: 'Paris',
       source: 'csv_import',
       customFields: { Employer: 'ACME', seats: 3 },
     });

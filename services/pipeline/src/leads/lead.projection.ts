@@ -36,6 +36,11 @@ export interface LeadProfileData {
   readonly lastName: string | null;
   readonly phone: string | null;
   readonly companyName: string | null;
+  readonly jobTitle: string | null;
+  readonly website: string | null;
+  readonly country: string | null;
+  readonly region: string | null;
+  readonly city: string | null;
   readonly source: LeadSourceName | null;
   readonly customFields: JsonObject;
 }
@@ -164,6 +169,11 @@ export function profileOf(profile: LeadProfile | undefined, source: LeadSource |
     lastName: text(profile.lastName),
     phone: text(profile.phone),
     companyName: text(profile.companyName),
+    jobTitle: text(profile.jobTitle),
+    website: text(profile.website),
+    country: text(profile.country),
+    region: text(profile.region),
+    city: text(profile.city),
     source: source ? enumName<LeadSourceName>(LeadChannel, source.channel) : null,
     customFields: profile.customFields ?? {},
   };

@@ -11,6 +11,11 @@ interface ProjectionRow {
   last_name: string | null;
   phone: string | null;
   company_name: string | null;
+  job_title: string | null;
+  website: string | null;
+  country: string | null;
+  region: string | null;
+  city: string | null;
   source: ProjectedLead['source'];
   custom_fields: ProjectedLead['customFields'];
   profile_at: Date | null;
@@ -36,6 +41,11 @@ const fields: [keyof ProjectionRow, keyof ProjectedLead][] = [
   ['last_name', 'lastName'],
   ['phone', 'phone'],
   ['company_name', 'companyName'],
+  ['job_title', 'jobTitle'],
+  ['website', 'website'],
+  ['country', 'country'],
+  ['region', 'region'],
+  ['city', 'city'],
   ['source', 'source'],
   ['custom_fields', 'customFields'],
   ['profile_at', 'profileAt'],

@@ -2,6 +2,7 @@ import { SERVICE_CONFIG } from '@leads/service';
 import { Module } from '@nestjs/common';
 import { ModelClient } from '../model/model-client';
 import type { ScoringConfig } from '../scoring.config';
+import { AnalysesController } from './analyses.controller';
 import { AnalysisJobsStore } from './analysis-jobs.store';
 import { AnalysisJobsWorker } from './analysis-jobs.worker';
 import { LeadEventsConsumer } from './lead-events.consumer';
@@ -9,9 +10,9 @@ import { RateLimiter } from './rate-limiter';
 import { RecordAnalysisJob } from './record-analysis-job.usecase';
 import { RunAnalysis } from './run-analysis.usecase';
 
-/** Analysis jobs: recorded by the consumer, run by the worker pool, results through the outbox. */
+/** Analysis jobs: recorded by the consumer, run by the worker pool, results through the outbox, listed per lead. */
 @Module({
-  controllers: [LeadEventsConsumer],
+  controllers: [LeadEventsConsumer, AnalysesController],
   providers: [
     AnalysisJobsStore,
     RecordAnalysisJob,

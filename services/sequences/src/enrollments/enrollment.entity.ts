@@ -51,6 +51,7 @@ export type SendStatus = (typeof SEND_STATUSES)[number];
 export interface SendRow {
   readonly id: string;
   readonly enrollment_id: string;
+  readonly sequence_id: string;
   readonly lead_id: string;
   readonly step: number;
   readonly to_email: string;
@@ -69,6 +70,7 @@ export function toSendJson(row: SendRow) {
   return {
     id: row.id,
     enrollmentId: row.enrollment_id,
+    sequenceId: row.sequence_id,
     leadId: row.lead_id,
     step: row.step,
     to: row.to_email,
