@@ -370,7 +370,12 @@ describe('the web console', () => {
     await analysis.getByText('dev-model-1').waitFor();
     await page.getByRole('region', { name: 'Enrichment' }).getByText('business').waitFor();
     await page.getByRole('region', { name: 'Enrichment' }).getByText('mx1.initech.com').waitFor();
-    await page.getByRole('region', { name: 'Timeline' }).getByText('Placed in Inbound').waitFor();
+    // The timeline tells the whole story, from every service: the failed attempts, the retry, the score.
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await timeline.getByText('Placed in Inbound').waitFor();
+    await timeline.getByText('AI analysis failed after 2 attempts').waitFor();
+    await timeline.getByText('New AI analysis requested by a user').waitFor();
+    await timeline.getByText(`Scored ${scored.score} (hot) by dev-model-1`, { exact: false }).waitFor();
     await ui.screenshot('lead');
 
     await page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
