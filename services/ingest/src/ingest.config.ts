@@ -46,6 +46,13 @@ export const ingestSettings = {
    * replicas this must be a volume they share: any replica's worker may run the job.
    */
   IMPORTS_DIR: z.string().min(1).default(path.join(os.tmpdir(), '500leads-imports')),
+  /**
+   * An `Idempotency-Key` answers replays for at least this long; then it is deleted, and the same
+   * key makes a new request (as with most APIs that take one: reuse keys only for retries).
+   */
+  IDEMPOTENCY_KEY_RETENTION_MS: integerSetting(60_000, 365 * 24 * 3_600_000).default(24 * 3_600_000),
+  /** How often expired rows (sessions, idempotency keys) are deleted. */
+  RETENTION_INTERVAL_MS: integerSetting(100, 24 * 3_600_000).default(3_600_000),
   /** CSV imports: the largest accepted file, in bytes (413 beyond). */
   IMPORT_MAX_BYTES: integerSetting(1, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   /** CSV imports: the most data rows accepted in one file (400 beyond). */

@@ -7,6 +7,7 @@ import { Intake1764200100000 } from '../migrations/1764200100000-intake.migratio
 import { Webhooks1764200300000 } from '../migrations/1764200300000-webhooks.migration';
 import { Forms1764200400000 } from '../migrations/1764200400000-forms.migration';
 import { Imports1764200500000 } from '../migrations/1764200500000-imports.migration';
+import { RetentionIndexes1764500000000 } from '../migrations/1764500000000-retention-indexes.migration';
 import { AccountsModule } from './accounts/accounts.module';
 import { AnalysisModule } from './analysis/analysis.module';
 import { AuthModule } from './auth/auth.module';
@@ -19,6 +20,7 @@ import { IntakeModule } from './intake/intake.module';
 import { LeadsModule } from './leads/leads.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
+import { RetentionModule } from './retention/retention.module';
 import { SequencesModule } from './sequences/sequences.module';
 import { TimelineModule } from './timeline/timeline.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -28,11 +30,11 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   name: 'ingest',
   defaultPort: 3000,
   config: ingestSettings,
-  migrations: [Accounts1764200000000, Intake1764200100000, Webhooks1764200300000, Forms1764200400000, Imports1764200500000],
+  migrations: [Accounts1764200000000, Intake1764200100000, Webhooks1764200300000, Forms1764200400000, Imports1764200500000, RetentionIndexes1764500000000],
   consumesEvents: false,
   bodyLimitBytes: 256 * 1024,
   rawBody: true,
-  imports: () => [GatewayModule, AuthModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule, SequencesModule, NotificationsModule, TimelineModule],
+  imports: () => [GatewayModule, AuthModule, IntakeModule, AccountsModule, LeadsModule, PipelinesModule, WebhooksModule, FormsModule, ImportsModule, AnalysisModule, SequencesModule, NotificationsModule, TimelineModule, RetentionModule],
   async configure(app, config) {
     await app.register(cookie);
     // CSV imports stream their file part (POST /v1/imports sets the per-request limits); the

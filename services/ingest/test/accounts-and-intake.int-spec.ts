@@ -11,7 +11,8 @@ describe('gateway: accounts and the Leads API intake', () => {
   const ingestDb = () => stack.services.ingest.database.url;
 
   beforeAll(async () => {
-    stack = await startStack(['ingest']);
+    // Retention runs often here; what it keeps is the defaults' (sessions until they expire, idempotency keys 24 h).
+    stack = await startStack(['ingest'], { serviceEnv: { ingest: { RETENTION_INTERVAL_MS: '200' } } });
     gateway = stack.gateway;
   });
 
@@ -84,6 +85,18 @@ describe('gateway: accounts and the Leads API intake', () => {
 
     expect((await fetch(`${gateway}/v1/sessions`, { method: 'DELETE', headers: { cookie: account.cookie } })).status).toBe(204);
     expect((await whoAmI({ cookie: account.cookie })).status).toBe(401);
+  });
+
+  it('forgets expired sessions and keeps the live ones', async () => {
+    const account = await signUp(gateway);
+    await queryDatabase(
+      ingestDb(),
+      `INSERT INTO sessions (token_hash, user_id, workspace_id, expires_at) VALUES (decode(md5(random()::text), 'hex'), $1, $2, now() - interval '1 second')`,
+      [account.user.id, account.workspace.id],
+    );
+    const sessionsOf = () => queryDatabase<{ live: boolean }>(ingestDb(), `SELECT expires_at > now() AS live FROM sessions WHERE user_id = $1`, [account.user.id]);
+    await expectEventually(async () => expect(await sessionsOf()).toEqual([{ live: true }]), { description: 'the expired session deleted' });
+    expect((await fetch(`${gateway}/v1/session`, { headers: { cookie: account.cookie } })).status).toBe(200);
   });
 
   it('answers 401 problem details without credentials or with a made-up key', async () => {

@@ -45,6 +45,12 @@ export const notificationSettings = {
   WEBHOOK_DISABLE_AFTER_FAILURES: integerSetting(1, 100_000).default(20),
   /** …once it has been failing (no success) for at least this long. */
   WEBHOOK_DISABLE_AFTER_MS: integerSetting(0, 30 * 24 * HOUR_MS).default(24 * HOUR_MS),
+  /** A delivered or failed webhook delivery (with its attempts) is kept this long, then deleted. */
+  WEBHOOK_DELIVERY_RETENTION_MS: integerSetting(0, 3650 * 24 * HOUR_MS).default(30 * 24 * HOUR_MS),
+  /** A notification is kept this long, then deleted (with the list of its leads). */
+  NOTIFICATION_RETENTION_MS: integerSetting(0, 3650 * 24 * HOUR_MS).default(90 * 24 * HOUR_MS),
+  /** How often expired rows are deleted. */
+  RETENTION_INTERVAL_MS: integerSetting(100, 24 * HOUR_MS).default(HOUR_MS),
   /** Webhook requests one replica runs at the same time. 0: this replica delivers nothing. */
   WEBHOOK_CONCURRENCY: integerSetting(0, 256).default(8),
   /**

@@ -1,10 +1,12 @@
 import type { ServiceDefinition } from '@leads/service';
 import { NotificationTables1764400000000 } from '../migrations/1764400000000-notification-tables.migration';
+import { RetentionIndexes1764500000000 } from '../migrations/1764500000000-retention-indexes.migration';
 import { EmailModule } from './email/email.module';
 import { EventsModule } from './events/events.module';
 import { FeedModule } from './feed/feed.module';
 import { notificationSettings } from './notification.config';
 import { RecipientsModule } from './recipients/recipients.module';
+import { RetentionModule } from './retention/retention.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
@@ -17,7 +19,7 @@ export const notificationService: ServiceDefinition<typeof notificationSettings>
   name: 'notification',
   defaultPort: 3004,
   config: notificationSettings,
-  migrations: [NotificationTables1764400000000],
-  imports: () => [RecipientsModule, FeedModule, EmailModule, WebhooksModule, EventsModule],
+  migrations: [NotificationTables1764400000000, RetentionIndexes1764500000000],
+  imports: () => [RecipientsModule, FeedModule, EmailModule, WebhooksModule, EventsModule, RetentionModule],
   consumesEvents: true,
 };

@@ -23,6 +23,8 @@ export function notificationTestEnv(smtpUrl: string, extra: Record<string, strin
     WEBHOOK_DISABLE_AFTER_MS: '300',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     NOTIFICATION_POLL_INTERVAL_MS: '100',
+    // Retention runs often; what it keeps is the defaults' (deliveries 30 days, notifications 90).
+    RETENTION_INTERVAL_MS: '200',
     ...extra,
   };
 }

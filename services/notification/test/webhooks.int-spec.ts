@@ -162,6 +162,31 @@ describe('outbound webhooks', () => {
     expect((await api(owner, 'GET', `/v1/webhook-subscriptions/${subscription.id}`)).body).toMatchObject({ status: 'active', consecutiveFailures: 0 });
   });
 
+  it('forgets deliveries finished longer ago than the retention, with their attempts, and keeps the rest', async () => {
+    const owner = await signUp(gateway);
+    const target = await receiver(200, 200);
+    const subscription = await subscribe(owner, target.url, ['lead.created']);
+    await Promise.all([postLead(owner), postLead(owner)]);
+    const [old, recent] = await expectEventually(
+      async () => {
+        const { items } = await deliveriesOf(owner, subscription.id);
+        expect(items.map((item) => item.status)).toEqual(['delivered', 'delivered']);
+        return items;
+      },
+      { description: 'both deliveries delivered' },
+    );
+    const notificationDb = stack.services.notification.database.url;
+    await queryDatabase(notificationDb, `UPDATE webhook_deliveries SET updated_at = now() - interval '31 days' WHERE id = $1`, [old.id]);
+
+    await expectEventually(async () => expect((await deliveriesOf(owner, subscription.id)).items.map((item) => item.id)).toEqual([recent.id]), {
+      description: 'the old delivery deleted',
+    });
+    const attempts = await queryDatabase<{ delivery_id: string }>(notificationDb, `SELECT delivery_id FROM webhook_delivery_attempts WHERE delivery_id = ANY($1::uuid[])`, [
+      [old.id, recent.id],
+    ]);
+    expect(attempts.map((attempt) => attempt.delivery_id)).toEqual([recent.id]);
+  });
+
   it('delivers only the event types a subscription asked for', async () => {
     const owner = await signUp(gateway);
     const [failures, creations] = [await receiver(), await receiver()];

@@ -5,6 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LeadChannel } from '@leads/contracts';
 import { contextFromTraceHeaders } from '@leads/messaging';
 import { LOGGER } from '@leads/observability';
+import { retryingTransaction } from '@leads/persistence';
 import { SERVICE_CONFIG, type Actor, type FieldError, type RequestScope } from '@leads/service';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { parse } from 'csv-parse';
@@ -44,9 +45,6 @@ interface PreparedRow {
 }
 
 const tracer = trace.getTracer('ingest');
-/** Deadlock and serialization failures: the batch is retried as a whole. */
-const RETRYABLE = new Set(['40P01', '40001']);
-const BATCH_ATTEMPTS = 3;
 /** A batch is also cut at this much text, so wide rows of long values keep memory bounded too. */
 const BATCH_MAX_CHARS = 4 * 1024 * 1024;
 
@@ -139,13 +137,8 @@ export class RunImportUseCase {
     const rows = records.map((record) => this.prepare(job, record));
     return tracer.startActiveSpan('csv-import batch', { attributes: { 'import.id': job.id, 'import.rows': rows.length } }, parent, async (span) => {
       try {
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            return await this.dataSource.transaction((manager) => this.writeRows(manager, job, scope, rows));
-          } catch (error) {
-            if (attempt >= BATCH_ATTEMPTS || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
-          }
-        }
+        // A deadlock or serialization failure: the batch is written again as a whole.
+        return await retryingTransaction(this.dataSource, (manager) => this.writeRows(manager, job, scope, rows));
       } catch (error) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });

@@ -1,5 +1,6 @@
 import { InternalAuthGuard, ParseIdPipe, Scope, ZodValidationPipe, notFound, type RequestScope } from '@leads/service';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { retryingTransaction } from '@leads/persistence';
 import { DataSource } from 'typeorm';
 import { page } from '../shared/request.schema';
 import { CreateSequence } from './create-sequence.usecase';
@@ -56,6 +57,6 @@ export class SequencesController {
   @Delete(':id')
   @HttpCode(204)
   async remove(@Scope() scope: RequestScope, @Param('id', new ParseIdPipe('Sequence')) id: string): Promise<void> {
-    if (!(await deleteSequence(this.dataSource, scope.workspaceId, id))) throw notFound('Sequence');
+    if (!(await retryingTransaction(this.dataSource, (manager) => deleteSequence(manager, scope.workspaceId, id)))) throw notFound('Sequence');
   }
 }

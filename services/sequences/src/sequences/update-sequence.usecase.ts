@@ -10,7 +10,7 @@ import {
 import { SEQUENCE_COLUMNS, toSequenceJson, type SequenceJson, type SequenceRow, type SequenceStatus } from './sequence.entity';
 import { findSequence } from './sequence.repository';
 import type { UpdateSequenceBody } from './sequence.schema';
-import { queryRows } from '@leads/persistence';
+import { queryRows, retryingTransaction } from '@leads/persistence';
 
 /**
  * Renames a sequence, changes its criteria or steps, pauses, resumes or archives it, with what
@@ -28,7 +28,8 @@ export class UpdateSequence {
 
   execute(scope: RequestScope, id: string, body: UpdateSequenceBody): Promise<SequenceJson> {
     const workspaceId = scope.workspaceId;
-    return this.dataSource.transaction(async (manager) => {
+    // Its locks (the sequence, then its enrolments) can meet a consumer batch's in the other order.
+    return retryingTransaction(this.dataSource, async (manager) => {
       const current = await findSequence(manager, workspaceId, id, 'FOR UPDATE');
       if (!current) throw notFound('Sequence');
       if (body.version !== undefined && body.version !== current.version) {
