@@ -16,3 +16,4 @@ export { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig } from './servi
 export { ZodValidationPipe, zodFieldErrors } from './zod-validation.pipe';
 export { SecretBox } from './secret-box';
 export { cursor, encodeCursor, isUuid, limit, uuid } from './request-schemas';
+export { retentionProvider } from './retention';

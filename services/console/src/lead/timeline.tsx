@@ -1,6 +1,6 @@
 import type { ApiError } from '../api/client';
 import type { StageMove, Timeline as LeadTimeline, TimelineEntry } from '../api/types';
-import { SOURCE_LABELS, formatDateTime } from '../shared/format';
+import { SOURCE_LABELS, formatPreciseDateTime } from '../shared/format';
 import { ProblemAlert } from '../shared/problem-alert';
 
 const CHANNELS: Record<StageMove['channel'], string> = {
@@ -87,7 +87,7 @@ export function Timeline({ timeline, error }: { timeline: LeadTimeline | undefin
           const { text, failed } = describe(entry);
           return (
             <li key={entry.id} className={failed ? 'timeline-failed' : undefined}>
-              <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
+              <time dateTime={entry.at}>{formatPreciseDateTime(entry.at)}</time>
               <span>{text}</span>
             </li>
           );

@@ -6,9 +6,15 @@ export function leadName(lead: Pick<Lead, 'firstName' | 'lastName' | 'email'>): 
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const preciseDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 export function formatDateTime(value: string | null | undefined): string {
   return value ? dateTime.format(new Date(value)) : '—';
+}
+
+/** With seconds: for events that happen moments apart (a lead's timeline). */
+export function formatPreciseDateTime(value: string): string {
+  return preciseDateTime.format(new Date(value));
 }
 
 export function formatPercent(value: number | null): string {
