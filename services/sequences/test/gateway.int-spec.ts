@@ -97,7 +97,6 @@ describe('sequences end to end, through the public API', () => {
       },
     });
     gateway = stack.gateway;
-    // startStack commits each service's consumer group at the end of every topic first, about 5 s per group and topic (7 topics).
   }, 360_000);
 
   afterAll(async () => {
