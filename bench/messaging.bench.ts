@@ -23,9 +23,10 @@ import { Topics, type LeadCreated } from '@leads/contracts';
 import { EventContext, Messaging, Outbox, createKafka, type KafkaTransport, type MessagingSettings } from '@leads/messaging';
 import { createLogger } from '@leads/observability';
 import { createDataSource, runMigrations } from '@leads/persistence';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Message } from 'kafkajs';
+import { Partitioners, type EachBatchPayload, type Kafka, type Message } from 'kafkajs';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
+import { ConsumerThread, type ConsumerActivity, type ConsumerThreadOptions } from './consumer-thread';
 import { BENCH_DATABASE, startInfrastructure, stopInfrastructure, type BenchInfrastructure } from './infrastructure';
 import { BENCH_SOURCE, encodedLeadCreated, eventSize, outgoingLeadCreated } from './lead-events';
 import { Progress, watchCounter } from './progress';
@@ -121,7 +122,7 @@ function describeCpu(cpu: CpuUsage, events: number): string {
   const perEvent = cpuPerEvent(cpu, events);
   return (
     `machine ${fmt(cpu.machineBusy * 100)}% busy over ${fmt(cpu.wallSeconds, 1)} s; CPU s: ` +
-    `bench node ${fmt(cpu.node, 1)} (event loop ${fmt(cpu.eventLoop * 100)}% busy), kafka ${fmt(cpu.kafka, 1)}, postgres ${fmt(cpu.postgres, 1)}, ` +
+    `bench node ${fmt(cpu.node, 1)} (main event loop ${fmt(cpu.eventLoop * 100)}% busy), kafka ${fmt(cpu.kafka, 1)}, postgres ${fmt(cpu.postgres, 1)}, ` +
     `other processes ${fmt(cpu.other, 1)}; per event ${fmt(perEvent.total)} µs of CPU (node ${fmt(perEvent.node)}, ` +
     `kafka ${fmt(perEvent.kafka)}, postgres ${fmt(perEvent.postgres)})`
   );
@@ -175,18 +176,42 @@ async function checkpoint(dataSource: DataSource): Promise<void> {
   await dataSource.query('CHECKPOINT');
 }
 
+/** What every consumer thread of the run shares: the broker, the database and its pool size. */
+function consumerThreadOptions(ctx: Context): Pick<ConsumerThreadOptions, 'brokers' | 'databaseUrl' | 'poolSize'> {
+  return { brokers: ctx.infra.brokers, databaseUrl: ctx.infra.databaseUrl, poolSize: POOL_SIZE };
+}
+
 // ------------------------------------------------------------------------------------------ raw kafkajs
 
 interface RawResult extends StageResult {
   readonly produceMs: number;
 }
 
+/** Where the raw baseline's consumer runs: on the producer's thread, or on a thread of its own. */
+type RawLayout = 'one thread' | 'two threads';
+const RAW_LAYOUTS: readonly RawLayout[] = ['one thread', 'two threads'];
+
+/** The raw consumer on the bench's main thread: eachBatch, counting only. */
+async function rawConsumerHere(kafka: Kafka, groupId: string): Promise<Pick<ConsumerThread, 'progress' | 'stop'>> {
+  const progress = new Progress(`raw consumer ${groupId}`, STALL_MS);
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [RAW_TOPIC], fromBeginning: true });
+  await consumer.run({
+    partitionsConsumedConcurrently: LANES,
+    eachBatch: async ({ batch }: EachBatchPayload) => progress.add(batch.messages.length),
+  });
+  return { progress, stop: () => consumer.disconnect() };
+}
+
 /**
  * Baseline: the same encoded records (value + CloudEvents headers) sent with kafkajs alone —
  * `sendBatch` in chunks, with the producer settings of libs/messaging (idempotent, one request in
- * flight) — and consumed by an eachBatch consumer that only counts, until all are seen.
+ * flight) — and consumed by an eachBatch consumer that only counts, until all are seen. The
+ * consumer runs on the producer's thread or on one of its own (`layout`); the run reports both
+ * and takes the faster as the baseline.
  */
-async function rawKafka(ctx: Context, events: number, label: string): Promise<RawResult> {
+async function rawKafka(ctx: Context, events: number, label: string, layout: RawLayout): Promise<RawResult> {
   const kafka = createKafka({ brokers: ctx.infra.brokers, clientId: `bench-raw-${label}` }, ctx.logger.child({ component: 'kafkajs' }));
   const admin = kafka.admin();
   await admin.connect();
@@ -200,14 +225,14 @@ async function rawKafka(ctx: Context, events: number, label: string): Promise<Ra
     const event = encodedLeadCreated(index);
     return { key: event.key, value: event.value, headers: event.headers };
   });
-  const consumed = new Progress(`raw consumer (${label})`, STALL_MS);
-  const consumer = kafka.consumer({ groupId: `bench-raw-${label}`, allowAutoTopicCreation: false });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [RAW_TOPIC], fromBeginning: true });
-  await consumer.run({
-    partitionsConsumedConcurrently: LANES,
-    eachBatch: async ({ batch }: EachBatchPayload) => consumed.add(batch.messages.length),
-  });
+  const groupId = `bench-raw-${label}-${layout.replace(' ', '-')}`;
+  const consumer =
+    layout === 'one thread'
+      ? await rawConsumerHere(kafka, groupId)
+      : await ConsumerThread.start(
+          { ...consumerThreadOptions(ctx), kind: 'raw', concurrency: LANES, groupId, topic: RAW_TOPIC, keepTimes: false },
+          STALL_MS,
+        );
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -219,7 +244,7 @@ async function rawKafka(ctx: Context, events: number, label: string): Promise<Ra
   try {
     const { value, cpu, db } = await measured(ctx, async () => {
       const started = performance.now();
-      const allConsumed = consumed.until(events);
+      const allConsumed = consumer.progress.until(events);
       for (let i = 0; i < events; i += TX_EVENTS) {
         await producer.sendBatch({ topicMessages: [{ topic: RAW_TOPIC, messages: records.slice(i, i + TX_EVENTS) }] });
       }
@@ -230,29 +255,11 @@ async function rawKafka(ctx: Context, events: number, label: string): Promise<Ra
     return { events, ...value, cpu, db };
   } finally {
     await producer.disconnect();
-    await consumer.disconnect();
+    await consumer.stop();
   }
 }
 
 // ------------------------------------------------------------------------------------------ backbone
-
-interface Handled {
-  readonly progress: Progress;
-  /** Per event id: handled (the handler's transaction committed) at, in ms since the epoch. */
-  readonly handledAt: Map<string, number>;
-  /** Per event id: `ce_time` in ms since the epoch. */
-  readonly eventTime: Map<string, number>;
-  /** What the transport's kafkajs consumer did (its instrumentation events), since it joined. */
-  readonly kafkajs: ConsumerActivity;
-}
-
-interface ConsumerActivity {
-  fetches: number;
-  batches: number;
-  messages: number;
-  batchMs: number;
-  offsetCommits: number;
-}
 
 function describeConsumer(activity: ConsumerActivity): string {
   const perBatch = activity.batches > 0 ? activity.messages / activity.batches : Number.NaN;
@@ -264,62 +271,34 @@ function describeConsumer(activity: ConsumerActivity): string {
 }
 
 /**
- * One Messaging instance (producer, relay) and the transports opened on it; `close()` stops them
- * all, also when a stage fails, so a failed run does not leave a relay polling a closed pool.
+ * One Messaging instance (producer, relay) and the consumer threads opened next to it; `close()`
+ * stops them all, also when a stage fails, so a failed run does not leave a relay polling a closed pool.
  */
 class Backbone {
   readonly messaging: Messaging;
-  private readonly transports: KafkaTransport[] = [];
+  private readonly consumers: ConsumerThread[] = [];
 
   constructor(private readonly ctx: Context) {
     this.messaging = new Messaging(ctx.settings, ctx.dataSource, ctx.logger);
   }
 
   /**
-   * The bench's consumer: the transport (decode; per partition batch one transaction: inbox insert,
-   * a savepoint and the handler per event, commit) with a
-   * handler that inserts one row through the event's transaction, as a real consumer's effect would.
+   * The bench's consumer, on a thread of its own as in a consuming service's process: the
+   * transport with a handler that inserts one row through the event's transaction
+   * (bench/consumer.worker.ts). Resolves once it has joined its group.
    */
-  async consumer(groupId: string, keepTimes: boolean): Promise<Handled> {
-    const handled: Handled = {
-      progress: new Progress(`consumer ${groupId}`, STALL_MS),
-      handledAt: new Map(),
-      eventTime: new Map(),
-      kafkajs: { fetches: 0, batches: 0, messages: 0, batchMs: 0, offsetCommits: 0 },
-    };
-    const transport = this.messaging.createTransport({ groupId });
-    this.transports.push(transport);
-    transport.addHandler(
-      LEAD_CREATED,
-      async (data: LeadCreated, context?: EventContext) => {
-        const event = context!;
-        await event.manager.query(`INSERT INTO bench_effects (event_id, lead_id) VALUES ($1, $2)`, [event.eventId, data.leadId]);
-        event.afterCommit(() => {
-          if (keepTimes) {
-            handled.handledAt.set(event.eventId, Date.now());
-            handled.eventTime.set(event.eventId, Date.parse(event.event.attributes.time));
-          }
-          handled.progress.add();
-        });
-      },
-      true,
+  async consumer(groupId: string, keepTimes: boolean): Promise<ConsumerThread> {
+    const thread = await ConsumerThread.start(
+      { ...consumerThreadOptions(this.ctx), kind: 'backbone', concurrency: CONCURRENCY, groupId, topic: LEAD_CREATED, keepTimes },
+      STALL_MS,
     );
-    await new Promise<void>((resolve, reject) => transport.listen((error) => (error ? reject(error) : resolve())));
-    const consumer = transport.unwrap<Consumer[]>().at(-1)!;
-    const { kafkajs } = handled;
-    consumer.on(consumer.events.FETCH, () => (kafkajs.fetches += 1));
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      kafkajs.batches += 1;
-      kafkajs.messages += payload.batchSize;
-      kafkajs.batchMs += payload.duration;
-    });
-    consumer.on(consumer.events.COMMIT_OFFSETS, () => (kafkajs.offsetCommits += 1));
-    return handled;
+    this.consumers.push(thread);
+    return thread;
   }
 
   async close(): Promise<void> {
-    for (const transport of this.transports.splice(0)) {
-      await transport.close().catch((error) => this.ctx.logger.warn({ err: error }, 'could not close a bench transport'));
+    for (const consumer of this.consumers.splice(0)) {
+      await consumer.stop().catch((error) => this.ctx.logger.warn({ err: error }, 'could not stop a bench consumer thread'));
     }
     await this.messaging.stop();
   }
@@ -347,8 +326,10 @@ interface Sample {
   readonly written: number;
   readonly published: number;
   readonly handled: number;
-  /** Cumulative event-loop utilisation of the bench process at that moment. */
+  /** Cumulative event-loop utilisation of the main thread (writer and relay) at that moment. */
   readonly eventLoop: ReturnType<typeof performance.eventLoopUtilization>;
+  /** The same for the consumer's thread. */
+  readonly consumerLoop: ReturnType<typeof performance.eventLoopUtilization>;
 }
 
 interface EndToEndResult extends StageResult {
@@ -377,6 +358,7 @@ function backboneEndToEnd(ctx: Context, events: number, label: string): Promise<
             published: published.progress.value,
             handled: handled.progress.value,
             eventLoop: performance.eventLoopUtilization(),
+            consumerLoop: handled.eventLoop(),
           });
         sample();
         const sampler = setInterval(sample, 1_000);
@@ -446,6 +428,7 @@ async function backboneStages(ctx: Context, events: number): Promise<StagesResul
       const started = performance.now(); // the group has joined: listen() resolves after consumer.run()
       return (await handled.progress.until(events)) - started;
     });
+    await handled.stop();
     return { relay, consume, kafkajs: { ...handled.kafkajs } };
   });
   log(`  consume+inbox : ${fmt(rate(events, consume.value))} events/s (backlog of ${fmt(events)} handled in ${seconds(consume.value)}, ${LANES} partitions at a time)`);
@@ -601,6 +584,7 @@ async function steadyLatency(ctx: Context, targetRate: number, durationS: number
       const done = await allHandled;
       return { writeMs: lastCommit - started, ms: done - started };
     });
+    await handled.stop(); // it hands over its per-event times
     const sentAt = await recordTimestamps(ctx, messaging.kafka, LEAD_CREATED, events);
     const fromEventTime: number[] = [];
     const fromCommit: number[] = [];
@@ -659,15 +643,16 @@ async function describeTables(dataSource: DataSource): Promise<void> {
 function printTimeline(samples: Sample[]): void {
   if (samples.length < 2) return;
   const every = Math.max(1, Math.ceil((samples.length - 1) / 12));
-  log('  timeline:          t    written  published    handled | in the interval: handled/s  event loop busy');
+  log('  timeline:          t    written  published    handled | in the interval: handled/s  busy: writer+relay loop, consumer loop');
   let previous = samples[0];
   samples.forEach((s, index) => {
     if (index === 0 || (index % every !== 0 && index !== samples.length - 1)) return;
     const handledRate = ((s.handled - previous.handled) * 1000) / (s.t - previous.t);
     const busy = performance.eventLoopUtilization(s.eventLoop, previous.eventLoop).utilization;
+    const consumerBusy = performance.eventLoopUtilization(s.consumerLoop, previous.consumerLoop).utilization;
     log(
       `  ${seconds(s.t).padStart(17)} ${fmt(s.written).padStart(10)} ${fmt(s.published).padStart(10)} ${fmt(s.handled).padStart(10)} |` +
-        `${fmt(handledRate).padStart(27)} ${`${fmt(busy * 100)}%`.padStart(16)}`,
+        `${fmt(handledRate).padStart(27)} ${`${fmt(busy * 100)}%`.padStart(24)} ${`${fmt(consumerBusy * 100)}%`.padStart(14)}`,
     );
     previous = s;
   });
@@ -684,7 +669,7 @@ async function run(ctx: Context): Promise<void> {
 
   if (WARMUP > 0) {
     log(`warm-up (${fmt(WARMUP)} events through each path, not reported) ...`);
-    if (ONLY.has('raw')) await rawKafka(ctx, WARMUP, 'warmup');
+    if (ONLY.has('raw')) for (const layout of RAW_LAYOUTS) await rawKafka(ctx, WARMUP, 'warmup', layout);
     if (ONLY.has('e2e') || ONLY.has('stages') || ONLY.has('latency')) await backboneEndToEnd(ctx, WARMUP, 'warmup');
     log('');
   }
@@ -693,15 +678,22 @@ async function run(ctx: Context): Promise<void> {
   let rawCpu: number | undefined;
   if (ONLY.has('raw')) {
     await checkpoint(ctx.dataSource);
-    log(`[1] raw kafkajs baseline: ${fmt(EVENTS)} records, sendBatch × ${TX_EVENTS}, eachBatch consumer (counting only) ...`);
-    const raw = await rawKafka(ctx, EVENTS, 'run');
-    rawRate = rate(EVENTS, raw.ms);
-    log(`  ${fmt(rawRate)} msg/s first send → last consumed (${seconds(raw.ms)}); producing alone took ${seconds(raw.produceMs)} (${fmt(rate(EVENTS, raw.produceMs))} msg/s)`);
-    log(`  ${describeCpu(raw.cpu, EVENTS)}`);
+    log(`[1] raw kafkajs baseline: ${fmt(EVENTS)} records, sendBatch × ${TX_EVENTS}, eachBatch consumer (counting only), in both layouts ...`);
+    for (const layout of RAW_LAYOUTS) {
+      const raw = await rawKafka(ctx, EVENTS, 'run', layout);
+      const layoutRate = rate(EVENTS, raw.ms);
+      const where = layout === 'one thread' ? 'consumer on the producer\'s thread' : 'consumer on a thread of its own';
+      log(`  ${where}: ${fmt(layoutRate)} msg/s first send → last consumed (${seconds(raw.ms)}); producing took ${seconds(raw.produceMs)}`);
+      log(`    ${describeCpu(raw.cpu, EVENTS)}`);
+      rows.push([`raw kafkajs, ${where}`, `${fmt(layoutRate)} msg/s; CPU per message ${describeCpuPerEvent(raw.cpu, EVENTS)}`]);
+      if (rawRate === undefined || layoutRate > rawRate) {
+        rawRate = layoutRate;
+        rawCpu = cpuPerEvent(raw.cpu, EVENTS).total;
+      }
+    }
+    log(`  baseline: the faster, ${fmt(rawRate!)} msg/s`);
     log('');
-    rows.push(['raw kafkajs, first send → last consumed', `${fmt(rawRate)} msg/s`]);
-    rows.push(['raw kafkajs, CPU per message', describeCpuPerEvent(raw.cpu, EVENTS)]);
-    rawCpu = cpuPerEvent(raw.cpu, EVENTS).total;
+    rows.push(['raw kafkajs baseline (the faster layout)', `${fmt(rawRate!)} msg/s`]);
   }
 
   if (ONLY.has('e2e')) {

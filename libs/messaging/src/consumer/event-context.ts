@@ -15,8 +15,10 @@ export interface Delivery {
  * attributes and where it came from.
  *
  * The transaction may be shared with the events before and after this one on the same
- * partition: the handler runs in a savepoint of its own, so if it throws only its own effects are
- * rolled back. Use `manager` for every statement (a second connection from the pool could wait
+ * partition. If a handler throws, that transaction is rolled back and the handlers before it run
+ * again: a handler's run may be discarded and repeated (as after a crash before the commit), so
+ * what it does outside `manager` must bear running twice; use `afterCommit` for what must follow
+ * the commit. Use `manager` for every statement (a second connection from the pool could wait
  * for one the consumer holds), and do not catch and ignore a failed statement: the transaction is
  * then aborted, and the transport treats the event as failed.
  */

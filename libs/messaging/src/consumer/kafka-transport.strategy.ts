@@ -5,7 +5,7 @@ import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer }
 import type { Logger } from 'pino';
 import { lastValueFrom } from 'rxjs';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { MessagingMetrics } from '../messaging.metrics';
 import { ensureTopics, deadLetterTopic } from '../topology';
 import { contextFromTraceHeaders, startMessagingSpan } from '../trace-context';
@@ -21,9 +21,10 @@ export interface RetrySettings {
 /** How large one database transaction over the messages of a partition batch may grow. */
 export interface BatchTransactionSettings {
   /**
-   * Messages per transaction at most. Each handler runs in a savepoint, i.e. a subtransaction;
-   * PostgreSQL caches 64 of them per transaction, beyond which every other session's snapshots
-   * get costlier while the transaction runs ("subxid overflow"): hence the default of 64.
+   * Messages per transaction at most. When a transaction has to be repeated with a savepoint
+   * (a subtransaction) per handler, PostgreSQL caches 64 of them per transaction, beyond which
+   * every other session's snapshots get costlier while it runs ("subxid overflow"): hence the
+   * default of 64.
    */
   readonly maxMessages: number;
   /** No further message joins a transaction open for this long (bounds lock hold times; the partition heartbeats between transactions). */
@@ -88,6 +89,18 @@ interface ChunkResult {
   readonly failure?: { readonly item: StartedItem; readonly error: unknown };
 }
 
+/** A message a batch transaction got through: handled (with its context), or skipped as a duplicate. */
+interface HandledItem {
+  readonly item: StartedItem;
+  readonly eventContext?: EventContext;
+}
+
+/** How a transaction without savepoints ended: committed, rolled back because a handler threw, or because one swallowed a failed statement. */
+type TogetherRun =
+  | ({ readonly kind: 'committed' } & ChunkResult)
+  | { readonly kind: 'thrown'; readonly index: number; readonly error: unknown }
+  | { readonly kind: 'swallowed' };
+
 /** Per consumer group: its kafkajs consumer, the batches in flight, and how to commit what they resolved. */
 interface GroupConsumer {
   readonly consumer: Consumer;
@@ -103,9 +116,9 @@ interface GroupConsumer {
  * Each message is decoded (CloudEvents binary mode + protobuf) and its trace context continued.
  * The messages of a partition batch are handled in one database transaction (bounded in size and
  * time): one multi-row inbox insert tells the duplicates apart, then each new message's handler
- * runs in order in a savepoint of its own, and one commit makes all their effects and inbox rows
- * durable at once, so a redelivery has no second effect. A handler that throws is rolled back to
- * its savepoint; what came before it commits, it is retried alone with backoff (keeping the
+ * runs in order, and one commit makes all their effects and inbox rows durable at once, so a
+ * redelivery has no second effect. When a handler throws, the transaction is rolled back and what
+ * came before it is handled again and commits; it is retried alone with backoff (keeping the
  * partition's order), and the rest of the batch follows in a new transaction. What still fails,
  * or cannot be decoded, goes to `<group>.dlq` with its origin in headers, and the partition moves
  * on. Offsets are resolved only for messages that were handled (committed) or dead-lettered, and
@@ -296,37 +309,135 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * Handles a run of decoded messages of one partition in one transaction: a multi-row inbox
-   * insert, then each new message's handler in a savepoint (but the first), then one commit and the
-   * after-commit hooks. Stops early, committing what it handled, when a handler throws (the savepoint is rolled
-   * back), when the time budget is spent, or when the consumer stops. The inbox rows of the messages
-   * it did not handle are removed before the commit, so they count as new when they come again.
+   * Handles a run of decoded messages of one partition in one transaction, first together: the
+   * handlers run one after another with no savepoint between them, and one commit makes their
+   * effects durable. Should a handler throw, that transaction is rolled back and the messages
+   * before it are handled again together (their first run is discarded, as a crash before commit
+   * would; what they do outside the transaction must bear that, as it must bear redelivery): the
+   * failing message's run counts as its first attempt. Should a handler have swallowed a failed
+   * statement (the transaction is aborted, and nothing tells which handler did it), the run is
+   * repeated with a savepoint per handler, which finds it.
    */
   private async handleChunk(chunk: DecodedItem[], stopping: () => boolean): Promise<ChunkResult> {
+    let run = await this.runTogether(chunk, stopping);
+    let failure: ChunkResult['failure'];
+    while (run.kind === 'thrown') {
+      failure = { item: this.begin(chunk[run.index]), error: run.error };
+      if (run.index === 0) return { settled: 0, failure };
+      const before = chunk.slice(0, run.index);
+      run = await this.runTogether(before, stopping);
+      // Stopped short of the failing message (time budget, shutdown): it comes again as a new first attempt.
+      if (run.kind === 'committed' && (run.settled < before.length || run.failure)) return run;
+    }
+    if (run.kind === 'swallowed') return this.runIsolated(chunk, stopping);
+    return failure ? { settled: run.settled, failure } : run;
+  }
+
+  /** Begins a batch transaction with the inbox rows of the chunk's events; returns the ids it inserted (the new events). */
+  private async claimInbox(runner: QueryRunner, chunk: DecodedItem[]): Promise<Set<string>> {
+    const { consumer, topic } = chunk[0].delivery;
+    await runner.startTransaction();
+    const ids = [...new Set(chunk.map((item) => item.event.attributes.id))].sort();
+    const inserted: Array<{ event_id: string }> = await runner.query(
+      `INSERT INTO messaging_inbox (consumer, event_id, topic) SELECT $1, event_id, $3 FROM unnest($2::text[]) AS event_id
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer, ids, topic],
+    );
+    return new Set(inserted.map((row) => row.event_id));
+  }
+
+  /** The inbox rows of events whose handler did not run (the transaction stopped early) go, so they count as new when they come again. */
+  private async releaseUnhandled(runner: QueryRunner, consumer: string, unhandled: Set<string>): Promise<void> {
+    await runner.query(`DELETE FROM messaging_inbox WHERE consumer = $1 AND event_id = ANY($2::text[])`, [consumer, [...unhandled]]);
+  }
+
+  /** After the commit: the after-commit hooks, then each message is settled (its span ends). */
+  private settleCommitted(done: HandledItem[]): ChunkResult {
+    for (const { item, eventContext } of done) {
+      if (eventContext) this.runAfterCommitHooks(eventContext);
+      this.settle(item, eventContext ? 'handled' : 'duplicate');
+    }
+    return { settled: done.length };
+  }
+
+  /**
+   * One transaction for the chunk with no savepoints: the inbox insert, each new message's handler,
+   * one statement that fails if a handler swallowed a failed statement, the commit. Nothing is
+   * committed unless every handler that ran succeeded. Stops early (committing what it handled)
+   * when the time budget is spent or the consumer stops.
+   */
+  private async runTogether(chunk: DecodedItem[], stopping: () => boolean): Promise<TogetherRun> {
     const { consumer, topic } = chunk[0].delivery;
     const handler = this.getHandlerByPattern(topic) as MessageHandler;
-    type Done = { item: StartedItem; eventContext?: EventContext };
-    const done: Done[] = [];
+    const done: HandledItem[] = [];
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const unhandled = await this.claimInbox(runner, chunk);
+      const opened = performance.now();
+      for (const [index, next] of chunk.entries()) {
+        if (done.length > 0 && (stopping() || performance.now() - opened >= this.bounds.maxMs)) break;
+        const item = this.begin(next);
+        const eventId = item.event.attributes.id;
+        if (!unhandled.delete(eventId)) {
+          done.push({ item }); // handled before, or earlier in this chunk: skipped
+          continue;
+        }
+        const eventContext = new EventContext(runner.manager, item.event, item.delivery);
+        try {
+          await context.with(trace.setSpan(item.parent, item.span), () => this.runHandler(handler, item.event, eventContext));
+        } catch (error) {
+          await runner.rollbackTransaction();
+          return { kind: 'thrown', index, error };
+        }
+        done.push({ item, eventContext });
+      }
+      if (!done.some((entry) => entry.eventContext)) {
+        await runner.rollbackTransaction(); // duplicates only: there is nothing to keep
+        return { kind: 'committed', ...this.settleCommitted(done) };
+      }
+      try {
+        // PostgreSQL would turn the COMMIT of an aborted transaction into a silent ROLLBACK.
+        await (unhandled.size > 0 ? this.releaseUnhandled(runner, consumer, unhandled) : runner.query('SELECT 1'));
+      } catch (error) {
+        if ((error as { code?: string }).code !== IN_FAILED_SQL_TRANSACTION) throw error;
+        await runner.rollbackTransaction();
+        return { kind: 'swallowed' };
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      // The transaction itself failed (connection lost, commit refused...): nothing of it is
+      // committed. The failure counts as an attempt of its first message, retried alone.
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      return { kind: 'committed', settled: 0, failure: { item: this.begin(chunk[0]), error } };
+    } finally {
+      await runner.release();
+    }
+    return { kind: 'committed', ...this.settleCommitted(done) };
+  }
+
+  /**
+   * The chunk in one transaction with a savepoint per handler (but the first), after a handler
+   * swallowed a failed statement: the statement that follows each handler (releasing its
+   * savepoint) tells which one did. Stops early, committing what it handled, at the first failure
+   * (rolled back to its savepoint), when the time budget is spent, or when the consumer stops.
+   */
+  private async runIsolated(chunk: DecodedItem[], stopping: () => boolean): Promise<ChunkResult> {
+    const { consumer, topic } = chunk[0].delivery;
+    const handler = this.getHandlerByPattern(topic) as MessageHandler;
+    const done: HandledItem[] = [];
     let failure: ChunkResult['failure'];
     /** Set when the message that failed is the first one handled: the whole transaction goes, nothing before it needs keeping. */
     let discard = false;
     const runner = this.dataSource.createQueryRunner();
     try {
-      await runner.startTransaction();
-      const ids = [...new Set(chunk.map((item) => item.event.attributes.id))].sort();
-      const inserted: Array<{ event_id: string }> = await runner.query(
-        `INSERT INTO messaging_inbox (consumer, event_id, topic) SELECT $1, event_id, $3 FROM unnest($2::text[]) AS event_id
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [consumer, ids, topic],
-      );
       /** Event ids whose inbox row this transaction inserted and whose handler has not run (yet). */
-      const unhandled = new Set(inserted.map((row) => row.event_id));
+      const unhandled = await this.claimInbox(runner, chunk);
       /**
        * The message whose handler returned last; it is done once the statement that follows it
        * succeeds. It has a savepoint of its own unless it is the first message the transaction
        * handles (if that one fails, nothing before it needs keeping: the transaction is dropped).
        */
-      let open: (Done & { savepoint: boolean }) | undefined;
+      let open: (HandledItem & { savepoint: boolean }) | undefined;
       /**
        * Closes the open message with the next statement, `then` (one round trip): a refused
        * statement means a statement of that handler failed and the handler went on as if not (the
@@ -385,9 +496,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       }
       if (open) await close('');
       if (!discard && done.some((entry) => entry.eventContext)) {
-        if (unhandled.size > 0) {
-          await runner.query(`DELETE FROM messaging_inbox WHERE consumer = $1 AND event_id = ANY($2::text[])`, [consumer, [...unhandled]]);
-        }
+        if (unhandled.size > 0) await this.releaseUnhandled(runner, consumer, unhandled);
         await runner.commitTransaction();
       } else {
         await runner.rollbackTransaction(); // duplicates only, or nothing: there is nothing to keep
@@ -400,11 +509,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     } finally {
       await runner.release();
     }
-    for (const { item, eventContext } of done) {
-      if (eventContext) this.runAfterCommitHooks(eventContext);
-      this.settle(item, eventContext ? 'handled' : 'duplicate');
-    }
-    return { settled: done.length, failure };
+    return { ...this.settleCommitted(done), failure };
   }
 
   private async runHandler(handler: MessageHandler, event: DecodedEvent, eventContext: EventContext): Promise<void> {
