@@ -19,8 +19,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Topics, type LeadCreated } from '@leads/contracts';
-import { EventContext, Messaging, Outbox, createKafka, type KafkaTransport, type MessagingSettings } from '@leads/messaging';
+import { Topics } from '@leads/contracts';
+import { Messaging, Outbox, createKafka, type MessagingSettings } from '@leads/messaging';
 import { createLogger } from '@leads/observability';
 import { createDataSource, runMigrations } from '@leads/persistence';
 import { Partitioners, type EachBatchPayload, type Kafka, type Message } from 'kafkajs';
