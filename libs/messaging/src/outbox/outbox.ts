@@ -39,15 +39,28 @@ export class Outbox {
       }),
     );
     const ids = encoded.map((e) => e.headers['ce_id']);
+    // The values travel as one binary parameter cut by offset, and the headers as one JSON array:
+    // as bytea[] and jsonb[] they would be hex-encoded and escaped into array literals, both ways.
+    const starts: number[] = [];
+    let offset = 1;
+    for (const { value } of encoded) {
+      starts.push(offset);
+      offset += value.length;
+    }
     await manager.query(
       `INSERT INTO messaging_outbox (event_id, topic, message_key, value, headers)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[])`,
+       SELECT event_id, topic, message_key, substring($4::bytea FROM start FOR length), $7::jsonb -> (position::int - 1)
+         FROM unnest($1::text[], $2::text[], $3::text[], $5::int[], $6::int[]) WITH ORDINALITY
+           AS t (event_id, topic, message_key, start, length, position)
+        ORDER BY position`,
       [
         ids,
         encoded.map((e) => e.topic),
         encoded.map((e) => e.key),
-        encoded.map((e) => e.value),
-        encoded.map((e) => JSON.stringify(e.headers)),
+        Buffer.concat(encoded.map((e) => e.value)),
+        starts,
+        encoded.map((e) => e.value.length),
+        JSON.stringify(encoded.map((e) => e.headers)),
       ],
     );
     return ids;
