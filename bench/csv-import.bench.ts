@@ -131,6 +131,47 @@ async function nodeInsertFloor(file: string): Promise<number> {
   }
 }
 
+/** The tables an import writes: each row of the file becomes a lead, a submission and an outbox event. */
+const STORED = [
+  { table: 'leads', rows: (importId: string) => `SELECT * FROM leads WHERE id IN (SELECT lead_id FROM submissions WHERE source_id = '${importId}')` },
+  { table: 'submissions', rows: (importId: string) => `SELECT * FROM submissions WHERE source_id = '${importId}'` },
+  {
+    table: 'messaging_outbox',
+    rows: (importId: string) =>
+      `SELECT * FROM messaging_outbox WHERE message_key IN (SELECT lead_id::text FROM submissions WHERE source_id = '${importId}')`,
+  },
+] as const;
+
+/**
+ * The fastest PostgreSQL can store what the import must store: the leads, submissions and
+ * outbox rows the measured import wrote, dumped, then \copy-ed back (one psql) into empty copies
+ * of their tables with the same columns and indexes; the median of COPY_RUNS. No import, however
+ * it is written, stores those rows faster, so this rate ÷ the plain \copy's is the most the
+ * goal's ratio can be. (It leaves out the outbox queue and the job's own rows: a generous floor.)
+ */
+async function storageFloor(tmp: string, importId: string): Promise<number[]> {
+  const copies: string[] = [];
+  for (const { table, rows } of STORED) {
+    const file = path.join(tmp, `${table}.copy`);
+    await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', DATABASE_URL, '-c', `\\copy (${rows(importId)}) TO '${file}'`]);
+    await queryDatabase(DATABASE_URL, `CREATE TABLE IF NOT EXISTS floor_${table} (LIKE ${table} INCLUDING ALL)`);
+    copies.push(`\\copy floor_${table} FROM '${file}'`);
+  }
+  const [{ n }] = await queryDatabase<{ n: number }>(DATABASE_URL, `SELECT count(*)::int AS n FROM (${STORED[2].rows(importId)}) AS events`);
+  if (n !== ROWS) throw new Error(`the import stored ${n} events, expected ${ROWS}`);
+  const times: number[] = [];
+  for (let i = 0; i < COPY_RUNS; i += 1) {
+    await queryDatabase(DATABASE_URL, `TRUNCATE ${STORED.map(({ table }) => `floor_${table}`).join(', ')}`);
+    await queryDatabase(DATABASE_URL, 'CHECKPOINT');
+    const started = performance.now();
+    await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', DATABASE_URL, ...copies.flatMap((copy) => ['-c', copy])]);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 function status(pid: number): { peakRssMiB: number; cpuSeconds: number } {
   const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -247,7 +288,7 @@ async function main(): Promise<void> {
     await launcher('postgres.mjs', ['ensure', DATABASE]);
 
     const copyTimes = await copyBaseline(file);
-    const copyMs = [...copyTimes].sort((a, b) => a - b)[Math.floor(copyTimes.length / 2)];
+    const copyMs = median(copyTimes);
     const copyRate = perSecond(ROWS, copyMs);
     log(`psql \\copy      : ${fmt(copyRate)} rows/s (median ${fmt(copyMs)} ms of ${copyTimes.map((ms) => fmt(ms)).join(', ')} ms)`);
     const floorMs = await nodeInsertFloor(file);
@@ -273,7 +314,14 @@ async function main(): Promise<void> {
     );
     log(`events relayed   : all ${fmt(ROWS)} lead.created in Kafka ${fmt(measured.relayedMs / 1000, 2)} s after the upload began`);
     log(`gateway process  : ${fmt(gatewayCpu, 1)} CPU s during the import; peak RSS (VmHWM) ${fmt(after.peakRssMiB)} MiB`);
-    log(`ratio            : ${fmt(ratio, 3)} of psql \\copy (goal ≥ ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'}); ${fmt(importRate / floorRate, 3)} of the node unnest floor`);
+    const storedTimes = await storageFloor(tmp, measured.result.id as string);
+    const storedMs = median(storedTimes);
+    const storedRate = perSecond(ROWS, storedMs);
+    log(
+      `storage floor    : ${fmt(storedRate)} rows/s (median ${fmt(storedMs)} ms of ${storedTimes.map((ms) => fmt(ms)).join(', ')} ms; ` +
+        `the import's leads, submissions and events \\copy-ed into copies of their tables) = ${fmt(storedRate / copyRate, 3)} of psql \\copy`,
+    );
+    log(`ratio            : ${fmt(ratio, 3)} of psql \\copy (goal ≥ ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'}); ${fmt(importRate / floorRate, 3)} of the node unnest floor; ${fmt(importRate / storedRate, 3)} of the storage floor`);
 
     const date = new Date().toISOString().slice(0, 10);
     const recorded = await record(`

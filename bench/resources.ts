@@ -36,7 +36,8 @@ export interface CpuUsage {
   readonly eventLoop: number;
 }
 
-function processCpuSeconds(pid: number): number | undefined {
+/** CPU seconds (user + system) a process has used, from /proc; undefined once it is gone. */
+export function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -47,7 +48,8 @@ function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
-function postgresCpuSeconds(): Map<number, number> {
+/** CPU seconds per PostgreSQL server process, by pid. */
+export function postgresCpuSeconds(): Map<number, number> {
   const byPid = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -37,6 +37,8 @@ export const ingestSettings = {
   INTAKE_BATCH_CONCURRENCY: integerSetting(1, 64).default(2),
   /** Intake group commit: the most submissions one transaction writes. */
   INTAKE_BATCH_MAX: integerSetting(1, 5000).default(256),
+  /** Intake group commit: under load, how long a transaction waits for more submissions to share it (0: never). */
+  INTAKE_BATCH_LINGER_MS: integerSetting(0, 100).default(1),
   /** Web forms: a submission sooner than this after the page loaded is taken for a bot. */
   FORM_MIN_FILL_MS: integerSetting(0, 60_000).default(2000),
   /** Web forms: submissions per minute per client IP per form; more get 429. */

@@ -63,4 +63,53 @@ describe('GroupCommit', () => {
     await expect(good).resolves.toBe('stored 1');
     await expect(bad).rejects.toThrow('invalid email');
   });
+
+  describe('under load, a free slot lingers for more items', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+    afterEach(() => jest.useRealTimers());
+
+    it('waits `lingerMs` after a batch of several items, then writes what gathered as one batch', async () => {
+      const writer = controlledWriter();
+      const commit = new GroupCommit(writer.write, { concurrency: 1, maxBatch: 100, lingerMs: 5 });
+      const all = [1, 2, 3].map((item) => commit.add(item));
+      writer.batches[0].finish(); // [1]: alone, so no load yet
+      await settled();
+      expect(writer.batches.map((batch) => batch.items)).toEqual([[1], [2, 3]]);
+
+      writer.batches[1].finish(); // [2, 3]: under load from now on
+      await settled();
+      all.push(commit.add(4));
+      jest.advanceTimersByTime(4);
+      all.push(commit.add(5));
+      expect(writer.batches).toHaveLength(2);
+      jest.advanceTimersByTime(1);
+      expect(writer.batches.map((batch) => batch.items)).toEqual([[1], [2, 3], [4, 5]]);
+      writer.batches[2].finish();
+      await expect(Promise.all(all)).resolves.toHaveLength(5);
+    });
+
+    it('does not wait when `maxBatch` items are already waiting, nor after a batch of one', async () => {
+      const writer = controlledWriter();
+      const commit = new GroupCommit(writer.write, { concurrency: 1, maxBatch: 2, lingerMs: 5 });
+      const all = [1, 2, 3, 4, 5].map((item) => commit.add(item));
+      writer.batches[0].finish();
+      await settled();
+      writer.batches[1].finish(); // [2, 3]: under load, but [4, 5] fill a batch
+      await settled();
+      expect(writer.batches.map((batch) => batch.items)).toEqual([[1], [2, 3], [4, 5]]);
+
+      writer.batches[2].finish();
+      await Promise.all(all);
+      await settled();
+      const single = commit.add(6); // under load, nothing else comes: written after the linger
+      jest.advanceTimersByTime(5);
+      writer.batches[3].finish();
+      await single;
+      await settled();
+      const next = commit.add(7); // the last batch held one item: written at once
+      expect(writer.batches.map((batch) => batch.items)).toEqual([[1], [2, 3], [4, 5], [6], [7]]);
+      writer.batches[4].finish();
+      await next;
+    });
+  });
 });

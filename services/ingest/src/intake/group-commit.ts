@@ -6,6 +6,12 @@ export interface GroupCommitOptions {
   readonly concurrency: number;
   /** The most items one batch takes. */
   readonly maxBatch: number;
+  /**
+   * Under load (the batch that finished last held more than one item), how long a free slot
+   * waits for more items before it writes the next batch, unless `maxBatch` are already waiting.
+   * Each commit costs the database far more than a row, so fewer, larger batches carry more load.
+   */
+  readonly lingerMs?: number;
 }
 
 interface Waiting<T, R> {
@@ -23,6 +29,8 @@ interface Waiting<T, R> {
 export class GroupCommit<T, R> {
   private readonly waiting: Array<Waiting<T, R>> = [];
   private running = 0;
+  private underLoad = false;
+  private linger?: NodeJS.Timeout;
 
   constructor(
     private readonly writeBatch: (items: T[]) => Promise<Array<ItemOutcome<R>>>,
@@ -36,9 +44,19 @@ export class GroupCommit<T, R> {
     });
   }
 
-  private startBatches(): void {
-    while (this.running < this.options.concurrency && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.options.maxBatch);
+  private startBatches(lingered = false): void {
+    const { concurrency, maxBatch, lingerMs = 0 } = this.options;
+    while (this.running < concurrency && this.waiting.length > 0) {
+      if (!lingered && this.underLoad && lingerMs > 0 && this.waiting.length < maxBatch) {
+        this.linger ??= setTimeout(() => {
+          this.linger = undefined;
+          this.startBatches(true);
+        }, lingerMs);
+        return;
+      }
+      clearTimeout(this.linger);
+      this.linger = undefined;
+      const batch = this.waiting.splice(0, maxBatch);
       this.running += 1;
       this.writeBatch(batch.map((entry) => entry.item))
         .then(
@@ -47,6 +65,7 @@ export class GroupCommit<T, R> {
         )
         .finally(() => {
           this.running -= 1;
+          this.underLoad = batch.length > 1;
           this.startBatches();
         });
     }

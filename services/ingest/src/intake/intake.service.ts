@@ -77,6 +77,7 @@ export class IntakeService {
     this.groupCommit = new GroupCommit((entries) => this.acceptTogether(entries), {
       concurrency: config.INTAKE_BATCH_CONCURRENCY,
       maxBatch: config.INTAKE_BATCH_MAX,
+      lingerMs: config.INTAKE_BATCH_LINGER_MS,
     });
   }
 
