@@ -50,9 +50,10 @@ const BATCH_MAX_CHARS = 4 * 1024 * 1024;
 
 /**
  * Runs one CSV import: parses the file as a stream, validates each row, and writes the rows in
- * batches through IntakeService.acceptBatch. Each batch is one transaction that also records its
- * rows' errors and advances the job's counters and resume point, so a job taken up again after a
- * crash goes on from the last committed batch, and a cancellation takes effect between batches.
+ * batches through IntakeService.acceptBatch, parsing the next batch while one is written. Each
+ * batch is one transaction, committed in order, that also records its rows' errors and advances
+ * the job's counters and resume point, so a job taken up again after a crash goes on from the last
+ * committed batch, and a cancellation takes effect between batches.
  */
 @Injectable()
 export class RunImportUseCase {
@@ -68,6 +69,10 @@ export class RunImportUseCase {
     const log = this.logger.child({ importId: job.id });
     const scope: RequestScope = { workspaceId: job.workspace_id, actor: { kind: job.actor_kind, id: job.actor_id } };
     const parent = contextFromTraceHeaders(job.trace_headers ?? {});
+    /** The batch being written while the next one is parsed; batches commit one after another, in order. */
+    let pending: Promise<boolean> | undefined;
+    /** Waits for the batch being written: false when the job is no longer this run's (cancelled, taken over). */
+    const written = async () => (pending ? await pending : true);
     try {
       const parser = parse(csvParseOptions(job.delimiter, MAX_RECORD_CHARS));
       pipeline(createReadStream(job.file_path), parser, () => undefined); // errors surface in the iteration
@@ -84,11 +89,14 @@ export class RunImportUseCase {
         batch.push(record);
         for (const value of record.values) batchChars += value.length;
         if (batch.length < this.config.IMPORT_BATCH_SIZE && batchChars < BATCH_MAX_CHARS) continue;
-        writing = await this.writeBatch(job, scope, batch, parent);
+        writing = await written();
+        if (!writing || stopping()) break;
+        pending = this.writeBatch(job, scope, batch, parent);
+        pending.catch(() => undefined); // awaited by the next batch, or below: a failure surfaces there
         batch = [];
         batchChars = 0;
-        if (!writing || stopping()) break;
       }
+      if (writing) writing = await written();
       if (writing && !stopping() && batch.length > 0) writing = await this.writeBatch(job, scope, batch, parent);
       if (!writing) return await this.stopped(job);
       if (stopping()) return 'stopped';
@@ -102,6 +110,7 @@ export class RunImportUseCase {
       log.info('import completed');
       return 'completed';
     } catch (error) {
+      await pending?.catch(() => undefined); // the batch in flight settles before the job is marked failed
       log.error({ err: error }, 'import failed');
       const code = String((error as { code?: unknown }).code ?? '');
       // Only what is about the file is told; anything else (SQL, bugs) stays in the log.
