@@ -726,6 +726,17 @@ async function run(ctx: Context): Promise<void> {
     rows.push([`db ceiling: one transaction per event, ${LANES} connections, no Kafka`, withCpu(stages.dbCeiling, 'events')]);
     rows.push([`db ceiling: transactions of ${BATCH_TX_MESSAGES} events with a savepoint per event, ${LANES} connections, no Kafka`, withCpu(stages.dbCeilingBatch, 'events')]);
     rows.push([`db ceiling: the same without savepoints (the transport's design)`, withCpu(stages.dbCeilingNoSavepoints, 'events')]);
+    if (rawCpu !== undefined) {
+      // What any outbox → Kafka → inbox backbone must at least spend per event here: the raw Kafka
+      // work, writing the outbox row, and the consumer's inbox row and effect. It leaves out the
+      // relay's claiming and marking, decoding and dispatch: a generous floor, so an upper bound.
+      const floor =
+        rawCpu + cpuPerEvent(stages.insert.cpu, stages.insert.events).total + cpuPerEvent(stages.dbCeilingNoSavepoints.cpu, stages.dbCeilingNoSavepoints.events).total;
+      log(`  CPU floor per event: raw ${fmt(rawCpu)} + outbox insert alone + consumer's database work alone = ${fmt(floor)} µs; raw ÷ floor = ${fmt(rawCpu / floor, 3)}`);
+      log('');
+      rows.push(['CPU floor per event: raw + outbox insert alone + the consumer\'s database work alone (no relay database work, no decoding)', `${fmt(floor)} µs`]);
+      rows.push(['upper bound on the CPU cost ratio for any backbone with an outbox and an inbox: raw ÷ that floor', fmt(rawCpu / floor, 3)]);
+    }
   }
 
   if (ONLY.has('latency')) {

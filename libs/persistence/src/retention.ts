@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 
 /** Rows of one table that may go once they are older than `keepMs`. */
 export interface RetentionRule {
-  /** For logs and metrics, e.g. `webhook deliveries`. */
+  /** Names the rule in the log line of a retention run, e.g. `webhook deliveries`. */
   readonly name: string;
   readonly table: string;
   /** SQL condition for rows that are due; `$1` is the cutoff time (now − keepMs). */

@@ -148,4 +148,31 @@ describe('sequences service: the internal API', () => {
     const response = await fetch(`${service.baseUrl}/v1/sequences`, { headers: { 'x-workspace-id': randomUUID() } });
     expect(response.status).toBe(401);
   });
+
+  it("tells a lead's sequence activity oldest first, keeping the newest 200 of a kind when there are more", async () => {
+    const workspaceId = randomUUID();
+    const api = apiClient(service, workspaceId);
+    const sequence = await createSequence(api, { name: 'Long drip' });
+    const [leadId, enrollmentId] = [randomUUID(), randomUUID()];
+    // 205 emails, one a minute: more than the activity keeps.
+    await service.query(
+      `WITH enrollment AS (
+         INSERT INTO enrollments (workspace_id, id, sequence_id, lead_id, status, current_step, next_run_at, enrolled_at)
+         VALUES ($1, $2, $3, $4, 'active', 205, now(), now() - interval '1 day')
+       )
+       INSERT INTO sends (workspace_id, id, enrollment_id, sequence_id, lead_id, step, to_email, subject, status, created_at)
+       SELECT $1, gen_random_uuid(), $2, $3, $4, step, 'long@example.com', 'Step ' || step, 'sent', now() - interval '1 day' + step * interval '1 minute'
+         FROM generate_series(1, 205) AS step`,
+      [workspaceId, enrollmentId, sequence.id, leadId],
+    );
+
+    const activity = await api.get(`/v1/leads/${leadId}/sequence-activity`);
+    expect(activity.status).toBe(200);
+    expect(activity.body.truncated).toBe(true);
+    expect(activity.body.enrollments).toEqual([expect.objectContaining({ id: enrollmentId, sequenceId: sequence.id, sequenceName: 'Long drip' })]);
+    expect(activity.body.sends.map((send: { step: number }) => send.step)).toEqual(Array.from({ length: 200 }, (_, index) => index + 6));
+    expect(activity.body.sends[0]).toMatchObject({ sequenceName: 'Long drip', status: 'sent' });
+    expect((await apiClient(service, randomUUID()).get(`/v1/leads/${leadId}/sequence-activity`)).body).toEqual({ enrollments: [], sends: [], truncated: false });
+  });
 });
+

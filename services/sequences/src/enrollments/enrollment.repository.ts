@@ -75,33 +75,43 @@ export async function resumeSequenceEnrollments(db: Queryable, workspaceId: stri
   );
 }
 
+/** Pages run oldest first from a cursor; `newest` takes the latest rows instead, newest first (no cursor). */
+type ListOrder = { after?: PagePosition; newest?: never } | { after?: never; newest: true };
+
 /** A sequence's enrolments (every sequence's when `sequenceId` is null), oldest first, one page (`limit + 1` rows). */
 export function listEnrollments(
   db: Queryable,
   workspaceId: string,
   sequenceId: string | null,
-  filter: { status?: EnrollmentStatus; leadId?: string; after?: PagePosition; limit: number },
+  filter: { status?: EnrollmentStatus; leadId?: string; limit: number } & ListOrder,
 ): Promise<EnrollmentRow[]> {
+  const direction = filter.newest ? 'DESC' : 'ASC';
   return queryRows<EnrollmentRow>(
     db,
     `SELECT e.id, e.sequence_id, e.lead_id, l.email, e.status, e.current_step, e.next_run_at, e.stop_reason, e.enrolled_at, e.updated_at, e.finished_at
      FROM enrollments e LEFT JOIN leads l ON l.workspace_id = e.workspace_id AND l.id = e.lead_id
      WHERE e.workspace_id = $1 AND ($2::uuid IS NULL OR e.sequence_id = $2) AND ($3::text IS NULL OR e.status = $3) AND ($4::uuid IS NULL OR e.lead_id = $4)
        AND ($5::timestamptz IS NULL OR (e.enrolled_at, e.id) > ($5::timestamptz, $6::uuid))
-     ORDER BY e.enrolled_at, e.id LIMIT $7`,
+     ORDER BY e.enrolled_at ${direction}, e.id ${direction} LIMIT $7`,
     [workspaceId, sequenceId, filter.status ?? null, filter.leadId ?? null, filter.after?.at ?? null, filter.after?.id ?? null, filter.limit + 1],
   );
 }
 
 /** A sequence's send records (every sequence's when `sequenceId` is null), oldest first, one page (`limit + 1` rows). */
-export function listSends(db: Queryable, workspaceId: string, sequenceId: string | null, filter: { leadId?: string; after?: PagePosition; limit: number }): Promise<SendRow[]> {
+export function listSends(
+  db: Queryable,
+  workspaceId: string,
+  sequenceId: string | null,
+  filter: { leadId?: string; limit: number } & ListOrder,
+): Promise<SendRow[]> {
+  const direction = filter.newest ? 'DESC' : 'ASC';
   return queryRows<SendRow>(
     db,
     `SELECT id, enrollment_id, sequence_id, lead_id, step, to_email, subject, status, attempt_count, message_id, smtp_response, error, created_at, updated_at, sent_at
      FROM sends
      WHERE workspace_id = $1 AND ($2::uuid IS NULL OR sequence_id = $2) AND ($3::uuid IS NULL OR lead_id = $3)
        AND ($4::timestamptz IS NULL OR (created_at, id) > ($4::timestamptz, $5::uuid))
-     ORDER BY created_at, id LIMIT $6`,
+     ORDER BY created_at ${direction}, id ${direction} LIMIT $6`,
     [workspaceId, sequenceId, filter.leadId ?? null, filter.after?.at ?? null, filter.after?.id ?? null, filter.limit + 1],
   );
 }

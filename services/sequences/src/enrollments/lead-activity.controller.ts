@@ -10,7 +10,8 @@ const MAX_ITEMS = 200;
 
 /**
  * A lead's part in every sequence: its enrolments and each email sent to it, oldest first, with
- * the sequence's name. What the lead's timeline shows of sequences.
+ * the sequence's name. What the lead's timeline shows of sequences. Past MAX_ITEMS of a kind, the
+ * oldest are left out (`truncated`), as the timeline's other sources do.
  */
 @Controller('v1/leads/:id/sequence-activity')
 @UseGuards(InternalAuthGuard)
@@ -20,14 +21,14 @@ export class LeadActivityController {
   @Get()
   async activity(@Scope() scope: RequestScope, @Param('id', new ParseIdPipe('Lead')) leadId: string) {
     const [enrollments, sends] = await Promise.all([
-      listEnrollments(this.dataSource, scope.workspaceId, null, { leadId, limit: MAX_ITEMS }),
-      listSends(this.dataSource, scope.workspaceId, null, { leadId, limit: MAX_ITEMS }),
+      listEnrollments(this.dataSource, scope.workspaceId, null, { leadId, limit: MAX_ITEMS, newest: true }),
+      listSends(this.dataSource, scope.workspaceId, null, { leadId, limit: MAX_ITEMS, newest: true }),
     ]);
     const names = await this.sequenceNames(scope.workspaceId, enrollments.map((enrollment) => enrollment.sequence_id));
     const named = <T extends { sequenceId: string }>(item: T) => ({ ...item, sequenceName: names.get(item.sequenceId) ?? null });
     return {
-      enrollments: enrollments.slice(0, MAX_ITEMS).map(toEnrollmentJson).map(named),
-      sends: sends.slice(0, MAX_ITEMS).map(toSendJson).map(named),
+      enrollments: enrollments.slice(0, MAX_ITEMS).reverse().map(toEnrollmentJson).map(named),
+      sends: sends.slice(0, MAX_ITEMS).reverse().map(toSendJson).map(named),
       truncated: enrollments.length > MAX_ITEMS || sends.length > MAX_ITEMS,
     };
   }
