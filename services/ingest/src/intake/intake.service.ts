@@ -198,56 +198,68 @@ export class IntakeService {
     });
     if (valid.length === 0) return outcomes;
 
-    // Sorted by email: concurrent batches of one workspace lock the same leads in the same order.
+    // Per submission, its lead is found by email once the leads are upserted: ids are drawn now.
+    const submissionIds = uuidv7s(valid.length);
+    const submissionRows = valid.map((entry, position) => {
+      const submission = submissions[entry.index];
+      return {
+        id: submissionIds[position],
+        email: entry.email,
+        channel: LeadChannel[submission.channel].toLowerCase(),
+        source_id: submission.sourceId ?? null,
+        fields: submission.fields,
+        utm: { ...entry.recognised.utm, ...submission.utm },
+        ip_address: submission.ipAddress ?? null,
+        user_agent: submission.userAgent ?? null,
+        referrer: submission.referrer ?? null,
+      };
+    });
+    // One statement: the leads upserted (sorted by email, so concurrent batches of one workspace
+    // lock the same leads in the same order), then each submission with its lead's id. The rows
+    // travel as two JSON documents (as jsonb[] each value would be escaped into an array literal).
     const emails = [...merged.keys()].sort();
+    const leadIds = uuidv7s(emails.length);
     const leads: Array<{ id: string; email: string; profile: Record<string, string>; custom_fields: Record<string, CustomValue>; inserted: boolean }> =
       await manager.query(
-        `INSERT INTO leads (id, workspace_id, email, profile, custom_fields)
-         SELECT id, $1::uuid, email, profile, custom_fields
-         FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) AS t (id, email, profile, custom_fields)
-         ON CONFLICT (workspace_id, email) DO UPDATE
-           SET profile = leads.profile || excluded.profile,
-               custom_fields = leads.custom_fields || excluded.custom_fields,
-               updated_at = now()
-         RETURNING id, email, profile, custom_fields, (xmax = 0) AS inserted`,
+        `WITH upserted AS (
+           INSERT INTO leads (id, workspace_id, email, profile, custom_fields)
+           SELECT id, $1::uuid, email, profile, custom_fields
+             FROM jsonb_to_recordset($2::jsonb) AS t (id uuid, email text, profile jsonb, custom_fields jsonb)
+            ORDER BY email
+           ON CONFLICT (workspace_id, email) DO UPDATE
+             SET profile = leads.profile || excluded.profile,
+                 custom_fields = leads.custom_fields || excluded.custom_fields,
+                 updated_at = now()
+           RETURNING id, email, profile, custom_fields, (xmax = 0) AS inserted
+         ), recorded AS (
+           INSERT INTO submissions (id, workspace_id, lead_id, channel, source_id, fields, utm, ip_address, user_agent, referrer)
+           SELECT s.id, $1::uuid, upserted.id, s.channel, s.source_id, s.fields, s.utm, s.ip_address, s.user_agent, s.referrer
+             FROM ROWS FROM (jsonb_to_recordset($3::jsonb)
+                    AS (id uuid, email text, channel text, source_id text, fields jsonb, utm jsonb, ip_address text, user_agent text, referrer text))
+                  WITH ORDINALITY AS s (id, email, channel, source_id, fields, utm, ip_address, user_agent, referrer, position)
+             JOIN upserted USING (email)
+            ORDER BY s.position
+         )
+         SELECT id, email, profile, custom_fields, inserted FROM upserted`,
         [
           scope.workspaceId,
-          uuidv7s(emails.length),
-          emails,
-          emails.map((email) => merged.get(email)!.profile),
-          emails.map((email) => merged.get(email)!.customFields),
+          JSON.stringify(
+            emails.map((email, index) => ({ id: leadIds[index], email, profile: merged.get(email)!.profile, custom_fields: merged.get(email)!.customFields })),
+          ),
+          JSON.stringify(submissionRows),
         ],
       );
     const byEmail = new Map(leads.map((lead) => [lead.email, lead]));
 
     const seen = new Set<string>();
-    const submissionIds = uuidv7s(valid.length);
     const rows = valid.map((entry, position) => {
       const submission = submissions[entry.index];
       const lead = byEmail.get(entry.email)!;
       const isNew = lead.inserted && !seen.has(entry.email);
       seen.add(entry.email);
       outcomes[entry.index] = { accepted: true, id: lead.id, duplicate: !isNew };
-      return { entry, submission, lead, isNew, submissionId: submissionIds[position], utm: { ...entry.recognised.utm, ...submission.utm } };
+      return { submission, lead, isNew, submissionId: submissionIds[position], utm: submissionRows[position].utm };
     });
-    await manager.query(
-      `INSERT INTO submissions (id, workspace_id, lead_id, channel, source_id, fields, utm, ip_address, user_agent, referrer)
-       SELECT id, $1::uuid, lead_id, channel, source_id, fields, utm, ip_address, user_agent, referrer
-       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[], $10::text[])
-         AS t (id, lead_id, channel, source_id, fields, utm, ip_address, user_agent, referrer)`,
-      [
-        scope.workspaceId,
-        rows.map((row) => row.submissionId),
-        rows.map((row) => row.lead.id),
-        rows.map((row) => LeadChannel[row.submission.channel].toLowerCase()),
-        rows.map((row) => row.submission.sourceId ?? null),
-        rows.map((row) => row.submission.fields),
-        rows.map((row) => row.utm),
-        rows.map((row) => row.submission.ipAddress ?? null),
-        rows.map((row) => row.submission.userAgent ?? null),
-        rows.map((row) => row.submission.referrer ?? null),
-      ],
-    );
     await this.outbox.publishAll(
       manager,
       rows.map(({ submission, lead, isNew, submissionId, utm }) => leadCreatedEvent(scope, submission, { lead, submissionId, utm, isNew })),
