@@ -131,6 +131,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly consumers: Consumer[] = [];
   private readonly groups: GroupConsumer[] = [];
   private readonly shutdown = new AbortController();
+  private readonly handlerByTopic = new Map<string, MessageHandler>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -368,7 +369,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
    */
   private async runTogether(chunk: DecodedItem[], stopping: () => boolean): Promise<TogetherRun> {
     const { consumer, topic } = chunk[0].delivery;
-    const handler = this.getHandlerByPattern(topic) as MessageHandler;
+    const handler = this.handlerFor(topic);
     const done: HandledItem[] = [];
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -423,7 +424,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
    */
   private async runIsolated(chunk: DecodedItem[], stopping: () => boolean): Promise<ChunkResult> {
     const { consumer, topic } = chunk[0].delivery;
-    const handler = this.getHandlerByPattern(topic) as MessageHandler;
+    const handler = this.handlerFor(topic);
     const done: HandledItem[] = [];
     let failure: ChunkResult['failure'];
     /** Set when the message that failed is the first one handled: the whole transaction goes, nothing before it needs keeping. */
@@ -510,6 +511,16 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       await runner.release();
     }
     return { ...this.settleCommitted(done), failure };
+  }
+
+  /** The topic's handler, looked up once (Nest's lookup tries JSON.parse on the pattern and throws for a topic name, every call). */
+  private handlerFor(topic: string): MessageHandler {
+    let handler = this.handlerByTopic.get(topic);
+    if (!handler) {
+      handler = this.getHandlerByPattern(topic) as MessageHandler;
+      this.handlerByTopic.set(topic, handler);
+    }
+    return handler;
   }
 
   private async runHandler(handler: MessageHandler, event: DecodedEvent, eventContext: EventContext): Promise<void> {
@@ -599,7 +610,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   /** Runs the handler alone in a transaction with the inbox insert; a known event id is skipped. */
   private async handleOnce(delivery: Delivery, event: DecodedEvent): Promise<Outcome> {
-    const handler = this.getHandlerByPattern(delivery.topic) as MessageHandler;
+    const handler = this.handlerFor(delivery.topic);
     let eventContext: EventContext | undefined;
     const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
       const inserted: unknown[] = await manager.query(
