@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Progress } from './progress';
 
 /** What the consumer thread runs: a raw kafkajs consumer that only counts, or the messaging transport with the bench's handler. */
@@ -33,6 +34,27 @@ export type FromConsumerThread =
   | { readonly type: 'failed'; readonly error: string };
 
 export type ToConsumerThread = { readonly type: 'stop' };
+
+/**
+ * The raw baseline's consumer, on whichever thread calls it: eachBatch, counting only (`watch`
+ * sees the consumer before it runs). Resolves with how to stop it once it runs.
+ */
+export async function startCountingConsumer(
+  kafka: Kafka,
+  options: { readonly groupId: string; readonly topic: string; readonly concurrency?: number },
+  count: (messages: number) => void,
+  watch?: (consumer: Consumer) => void,
+): Promise<() => Promise<void>> {
+  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+  watch?.(consumer);
+  await consumer.run({
+    partitionsConsumedConcurrently: options.concurrency,
+    eachBatch: async ({ batch }: EachBatchPayload) => count(batch.messages.length),
+  });
+  return () => consumer.disconnect();
+}
 
 /**
  * A consumer on a thread of its own (its own event loop, as a consumer in another service's

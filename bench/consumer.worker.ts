@@ -8,9 +8,9 @@ import type { LeadCreated } from '@leads/contracts';
 import { EventContext, Messaging, createKafka, type KafkaTransport } from '@leads/messaging';
 import { createLogger } from '@leads/observability';
 import { createDataSource } from '@leads/persistence';
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import pino from 'pino';
-import type { ConsumerActivity, ConsumerThreadOptions, FromConsumerThread, ToConsumerThread } from './consumer-thread';
+import { startCountingConsumer, type ConsumerActivity, type ConsumerThreadOptions, type FromConsumerThread, type ToConsumerThread } from './consumer-thread';
 
 const options = workerData as ConsumerThreadOptions;
 const port = parentPort!;
@@ -43,18 +43,10 @@ function instrument(consumer: Consumer): void {
   consumer.on(consumer.events.COMMIT_OFFSETS, () => (kafkajs.offsetCommits += 1));
 }
 
-/** The baseline's consumer: eachBatch, counting only. */
-async function startRaw(): Promise<() => Promise<void>> {
+/** The baseline's consumer: counting only. */
+function startRaw(): Promise<() => Promise<void>> {
   const kafka = createKafka({ brokers: options.brokers, clientId: options.groupId }, logger.child({ component: 'kafkajs' }));
-  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
-  instrument(consumer);
-  await consumer.run({
-    partitionsConsumedConcurrently: options.concurrency,
-    eachBatch: async ({ batch }: EachBatchPayload) => count(batch.messages.length),
-  });
-  return () => consumer.disconnect();
+  return startCountingConsumer(kafka, options, count, instrument);
 }
 
 /**

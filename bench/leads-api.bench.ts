@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { freePort, launch, runToCompletion, signUp, startServiceProcess, waitUntilReady, type ServiceProcess } from '@leads/testing';
 import { BENCH_BROKER, startInfrastructure, stopInfrastructure } from './infrastructure';
-import { machineDescription, postgresCpuSeconds, processCpuSeconds } from './resources';
+import { machineDescription, postgresCpuDelta, postgresCpuSeconds, processCpuSeconds } from './resources';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -55,13 +55,6 @@ async function measure(options: autocannon.Options): Promise<Run> {
   };
 }
 
-/** CPU seconds PostgreSQL's processes spent between two snapshots (those alive in both: connections come and go). */
-function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let seconds = 0;
-  for (const [pid, then] of before) if (after.has(pid)) seconds += after.get(pid)! - then;
-  return seconds;
-}
-
 /** Runs `body` (a load run against the server `pid`) and adds CPU µs per request: the server's, PostgreSQL's, and this process's (the load generator). */
 async function withCpu(pid: number, body: () => Promise<Run>): Promise<Run & { cpu: string }> {
   const before = { server: processCpuSeconds(pid) ?? 0, postgres: postgresCpuSeconds(), generator: process.cpuUsage() };
@@ -69,7 +62,7 @@ async function withCpu(pid: number, body: () => Promise<Run>): Promise<Run & { c
   const generator = process.cpuUsage(before.generator);
   const us = (seconds: number) => ((seconds * 1e6) / Math.max(1, run.requests)).toFixed(0);
   const cpu =
-    `CPU per request: server ${us((processCpuSeconds(pid) ?? 0) - before.server)} µs, postgres ${us(postgresCpuBetween(before.postgres, postgresCpuSeconds()))} µs, ` +
+    `CPU per request: server ${us((processCpuSeconds(pid) ?? 0) - before.server)} µs, postgres ${us(postgresCpuDelta(before.postgres, postgresCpuSeconds()))} µs, ` +
     `load generator ${us((generator.user + generator.system) / 1e6)} µs`;
   return { ...run, cpu };
 }
@@ -101,21 +94,21 @@ async function main(): Promise<void> {
   // BENCH_CPU_PROFILE=<dir>: the gateway writes a V8 CPU profile there when it stops.
   const profile: Record<string, string> = process.env.BENCH_CPU_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}` } : {};
   const gateway = await startProcess('bench-ingest', entry, { ...env, ...profile });
-  let durable: Awaited<ReturnType<typeof startProcess>> | undefined;
+  const started = [baseline.process, gateway.process];
   try {
     const account = await signUp(gateway.url, 'Bench');
-    durable = await startProcess('bench-durable-fastify', 'dist/bench/fixtures/durable-fastify.js', {
+    const commitPerRequest = await startProcess('bench-durable-fastify', 'dist/bench/fixtures/durable-fastify.js', {
       DATABASE_URL: env.DATABASE_URL,
       WORKSPACE_ID: account.workspace.id,
     });
+    started.push(commitPerRequest.process);
     process.stderr.write(`warming up, then ${SECONDS}s per run, ${CONNECTIONS} connections\n`);
     await load(gateway.url, account.auth);
     const bare = await withCpu(baseline.process.pid, () => load(baseline.url, {}));
     // What the gateway's framework alone allows (Nest on Fastify, no auth, no body, no database).
     const floor = await withCpu(gateway.process.pid, () => measure({ url: `${gateway.url}/health/live` }));
-    await load(durable.url, {});
-    const durableServer = durable;
-    const stored = await withCpu(durableServer.process.pid, () => load(durableServer.url, {}));
+    await load(commitPerRequest.url, {});
+    const stored = await withCpu(commitPerRequest.process.pid, () => load(commitPerRequest.url, {}));
     const api = await withCpu(gateway.process.pid, () => load(gateway.url, account.auth));
     const steadyRate = Math.floor(api.requestsPerSecond * 0.7);
     const steady = await load(gateway.url, account.auth, steadyRate);
@@ -131,7 +124,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`\nLeads API benchmark (broker ${BENCH_BROKER.name})\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
   } finally {
-    await Promise.all([baseline.process.stop(), gateway.process.stop(), durable?.process.stop()]);
+    await Promise.all(started.map((server) => server.stop()));
     await stopInfrastructure();
   }
 }

@@ -26,7 +26,7 @@ import { createDataSource, runMigrations } from '@leads/persistence';
 import { Partitioners, type EachBatchPayload, type Kafka, type Message } from 'kafkajs';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { ConsumerThread, type ConsumerActivity, type ConsumerThreadOptions } from './consumer-thread';
+import { ConsumerThread, startCountingConsumer, type ConsumerActivity, type ConsumerThreadOptions } from './consumer-thread';
 import { BENCH_DATABASE, startInfrastructure, stopInfrastructure, type BenchInfrastructure } from './infrastructure';
 import { BENCH_SOURCE, encodedLeadCreated, eventSize, outgoingLeadCreated } from './lead-events';
 import { Progress, watchCounter } from './progress';
@@ -191,17 +191,11 @@ interface RawResult extends StageResult {
 type RawLayout = 'one thread' | 'two threads';
 const RAW_LAYOUTS: readonly RawLayout[] = ['one thread', 'two threads'];
 
-/** The raw consumer on the bench's main thread: eachBatch, counting only. */
+/** The raw consumer on the bench's main thread. */
 async function rawConsumerHere(kafka: Kafka, groupId: string): Promise<Pick<ConsumerThread, 'progress' | 'stop'>> {
   const progress = new Progress(`raw consumer ${groupId}`, STALL_MS);
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [RAW_TOPIC], fromBeginning: true });
-  await consumer.run({
-    partitionsConsumedConcurrently: LANES,
-    eachBatch: async ({ batch }: EachBatchPayload) => progress.add(batch.messages.length),
-  });
-  return { progress, stop: () => consumer.disconnect() };
+  const stop = await startCountingConsumer(kafka, { groupId, topic: RAW_TOPIC, concurrency: LANES }, (messages) => progress.add(messages));
+  return { progress, stop };
 }
 
 /**

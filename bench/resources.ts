@@ -92,18 +92,27 @@ export async function cpuSnapshot(kafkaPid: number | undefined, dataSource: Data
   };
 }
 
+/**
+ * CPU seconds PostgreSQL's processes spent between two readings of postgresCpuSeconds(), per
+ * process: one that exits meanwhile (another session's backend) does not subtract, one that
+ * started meanwhile counts from zero. `pids` limits it to those processes (default: all).
+ */
+export function postgresCpuDelta(from: ReadonlyMap<number, number>, to: ReadonlyMap<number, number>, pids: Iterable<number> = to.keys()): number {
+  let seconds = 0;
+  for (const pid of pids) {
+    const end = to.get(pid);
+    if (end !== undefined) seconds += end - (from.get(pid) ?? 0);
+  }
+  return seconds;
+}
+
 export function cpuUsage(from: CpuSnapshot, to: CpuSnapshot): CpuUsage {
   const wallSeconds = (to.at - from.at) / 1000;
   const totalJiffies = to.machineTotal - from.machineTotal;
   const busyJiffies = to.machineBusy - from.machineBusy;
   const node = to.node - from.node;
   const kafka = to.kafka - from.kafka;
-  // Per process, so that a backend that exits meanwhile (another session's) does not subtract.
-  let postgres = 0;
-  for (const pid of new Set([...from.benchPostgresPids, ...to.benchPostgresPids])) {
-    const end = to.postgres.get(pid);
-    if (end !== undefined) postgres += end - (from.postgres.get(pid) ?? 0);
-  }
+  const postgres = postgresCpuDelta(from.postgres, to.postgres, new Set([...from.benchPostgresPids, ...to.benchPostgresPids]));
   return {
     wallSeconds,
     machineBusy: totalJiffies > 0 ? busyJiffies / totalJiffies : 0,
